@@ -1,0 +1,101 @@
+"""The FastAPI application: wiring only; behaviour lives in the domain packages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy import text
+
+from orbit_voice import __version__
+from orbit_voice.api import handlers
+from orbit_voice.api.middleware import RequestIdMiddleware
+from orbit_voice.calls.events import CallEventHandler
+from orbit_voice.config import Settings, get_settings
+from orbit_voice.db import make_engine, make_sessionmaker
+from orbit_voice.idempotency.middleware import IdempotencyMiddleware
+from orbit_voice.kit.clock import Clock, SystemClock
+from orbit_voice.media.registry import MediaRegistry
+from orbit_voice.routes import api_router
+from orbit_voice.runtime import Runtime
+from orbit_voice.webhooks.deliverer import Deliverer
+
+DESCRIPTION = (
+    "Self-hosted Orbit Voice API. Authenticate with the `X-API-Key` header: "
+    "`dv_test_sk_...` keys drive the simulator, `dv_live_sk_...` keys real SIP."
+)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    media: MediaRegistry | None = None,
+    run_workers: bool = True,
+) -> FastAPI:
+    settings = settings or get_settings()
+    clock = clock or SystemClock()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        registry = media or MediaRegistry.from_settings(settings, clock)
+        runtime = Runtime(
+            clock=clock, media=registry, settings=settings, sessionmaker=app.state.sessionmaker
+        )
+        app.state.runtime = runtime
+        registry.set_sink(CallEventHandler(runtime).handle)
+        await registry.start()
+        deliverer = Deliverer(app.state.sessionmaker, clock, settings)
+        app.state.deliverer = deliverer
+        if run_workers and settings.webhooks_enabled:
+            deliverer.start()
+        try:
+            yield
+        finally:
+            await deliverer.stop()
+            await registry.stop()
+            await clock.shutdown()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Orbit Voice API",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    handlers.install(app)
+    app.include_router(api_router)
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], summary="Readiness: the database answers")
+    async def readyz() -> Any:
+        from fastapi.responses import JSONResponse
+
+        try:
+            async with app.state.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:
+            return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+        return {"status": "ready", "database": "ok"}
+
+    app.add_middleware(IdempotencyMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    app.add_middleware(RequestIdMiddleware)
+    return app

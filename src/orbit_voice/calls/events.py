@@ -1,0 +1,204 @@
+"""Media events (answered, busy, hangup, dtmf...) applied to calls, each in its own transaction.
+
+This is the listener side of call control: the backend reports what happened on the wire,
+and this module moves the call's state, records events and queues webhooks.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orbit_voice.calls import recordings, service
+from orbit_voice.calls import repository as repo
+from orbit_voice.calls.models import Call
+from orbit_voice.calls.state import TERMINAL, can_move, record_event, transition
+from orbit_voice.db import pop_after_commit
+from orbit_voice.media.backend import MediaError, MediaEvent, MediaEventKind
+from orbit_voice.runtime import Runtime
+
+log = logging.getLogger("orbit_voice.calls.events")
+
+_FINAL = {
+    MediaEventKind.BUSY: ("busy", "busy"),
+    MediaEventKind.NO_ANSWER: ("no_answer", "no_answer"),
+    MediaEventKind.FAILED: ("failed", "failed"),
+    MediaEventKind.CANCELLED: ("cancelled", "caller_hangup"),
+}
+
+
+async def deliver_to_sink(rt: Runtime, event: MediaEvent) -> None:
+    await rt.media.dispatch(event)
+
+
+class CallEventHandler:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    async def handle(self, event: MediaEvent) -> None:
+        try:
+            async with self.rt.sessionmaker() as session:
+                call = await repo.get_call(session, None, event.leg_id, lock=True)
+                if call is None:
+                    log.warning("media event for unknown leg", extra={"call_id": event.leg_id})
+                    return
+                await self._apply(session, call, event)
+                await session.commit()
+                hooks = pop_after_commit(session)
+            for hook in hooks:
+                await hook()
+        except Exception:
+            log.exception(
+                "failed to apply media event %s", event.kind, extra={"call_id": event.leg_id}
+            )
+
+    async def _apply(self, session: AsyncSession, call: Call, event: MediaEvent) -> None:
+        rt, now = self.rt, self.rt.clock.now()
+        sip_code = event.data.get("sip_code")
+        if event.kind is MediaEventKind.RINGING:
+            if can_move(call, "ringing"):
+                await transition(session, call, "ringing", now, sip_code=sip_code)
+        elif event.kind is MediaEventKind.ANSWERED:
+            if not can_move(call, "in_progress"):
+                return
+            await transition(session, call, "in_progress", now, sip_code=sip_code)
+            service.after_answer(session, rt, call)
+            if call.record:
+                await recordings.start(session, rt, call, dual_channel=True, trim=False)
+            if call.parent_call_id:
+                await self._child_answered(session, call)
+        elif event.kind in _FINAL:
+            if call.status in TERMINAL:
+                return
+            status, reason = _FINAL[event.kind]
+            await service.end(
+                session,
+                rt,
+                call,
+                status,
+                end_reason=str(event.data.get("cause") or reason),
+                sip_code=sip_code,
+            )
+            if call.parent_call_id:
+                await self._child_lost(session, call, reason=status)
+        elif event.kind is MediaEventKind.HANGUP:
+            if call.status != "in_progress":
+                return
+            await service.end(
+                session,
+                rt,
+                call,
+                "completed",
+                end_reason=str(event.data.get("cause") or "far_end_hangup"),
+            )
+            if call.parent_call_id:
+                await self._child_lost(session, call, reason="hangup")
+        elif event.kind is MediaEventKind.DTMF:
+            await record_event(
+                session, call, "call.dtmf.received", now, data={"digit": event.data.get("digit")}
+            )
+
+    async def _parent(self, session: AsyncSession, child: Call) -> Call | None:
+        assert child.parent_call_id is not None
+        parent = await repo.get_call(session, child.org_id, child.parent_call_id, lock=True)
+        if parent is None or parent.status != "in_progress":
+            return None
+        return parent
+
+    async def _child_answered(self, session: AsyncSession, child: Call) -> None:
+        parent = await self._parent(session, child)
+        if parent is None:
+            return
+        rt, now = self.rt, self.rt.clock.now()
+        backend = rt.media.get(parent.backend)
+        if child.leg_role == "transfer":
+            await backend.bridge(parent.id, child.id)
+            dropped = parent.agent_id
+            parent.agent_id = child.agent_id
+            parent.updated_at = now
+            await record_event(
+                session,
+                parent,
+                "call.transferred",
+                now,
+                data={"to": child.to, "transfer_call_id": child.id, "dropped_agent_id": dropped},
+            )
+        elif child.leg_role == "consult" and parent.warm_transfer:
+            state = dict(parent.warm_transfer)
+            if state.get("consult_call_id") != child.id or state.get("state") != "dialing":
+                return
+            if state.get("whisper_message"):
+                await backend.play(child.id, str(state["whisper_message"]), "en-US")
+            parent.warm_transfer = {**state, "state": "consulting"}
+            parent.updated_at = now
+            await record_event(
+                session,
+                parent,
+                "call.warm_transfer.answered",
+                now,
+                data={"consult_call_id": child.id},
+            )
+
+    async def _child_lost(self, session: AsyncSession, child: Call, *, reason: str) -> None:
+        parent = await self._parent(session, child)
+        if parent is None:
+            return
+        rt, now = self.rt, self.rt.clock.now()
+        if child.leg_role == "transfer":
+            if child.answered_at is None:
+                await record_event(
+                    session,
+                    parent,
+                    "call.transfer.failed",
+                    now,
+                    data={"to": child.to, "transfer_call_id": child.id, "reason": reason},
+                )
+            else:  # the transferee hung up: the caller is alone, so the call ends
+                await rt.media.get(parent.backend).hangup(parent.id)
+                await service.end(
+                    session, rt, parent, "completed", end_reason="transfer_target_hangup"
+                )
+        elif child.leg_role == "consult" and parent.warm_transfer:
+            state = dict(parent.warm_transfer)
+            if state.get("consult_call_id") != child.id:
+                return
+            if state.get("state") == "completed":
+                await rt.media.get(parent.backend).hangup(parent.id)
+                await service.end(
+                    session, rt, parent, "completed", end_reason="transfer_target_hangup"
+                )
+                return
+            if state.get("state") not in {"dialing", "consulting"}:
+                return
+            try:
+                await rt.media.get(parent.backend).hold(parent.id, False)
+            except MediaError:
+                log.warning("could not take the caller off hold", extra={"call_id": parent.id})
+            parent.on_hold = False
+            parent.warm_transfer = {**state, "state": "failed"}
+            parent.updated_at = now
+            await record_event(
+                session,
+                parent,
+                "call.warm_transfer.failed",
+                now,
+                data={"consult_call_id": child.id, "reason": reason},
+            )
+
+
+async def max_duration_timer(
+    rt: Runtime, call_id: str, answered_at: datetime | None, limit: int
+) -> None:
+    await rt.clock.sleep(limit)
+    async with rt.sessionmaker() as session:
+        call = await repo.get_call(session, None, call_id, lock=True)
+        if call is None or call.status != "in_progress" or call.answered_at != answered_at:
+            return
+        try:
+            await rt.media.get(call.backend).hangup(call.id)
+        except MediaError:
+            log.warning("hangup at max_duration failed", extra={"call_id": call_id})
+        await service.end(session, rt, call, "completed", end_reason="max_duration")
+        await session.commit()

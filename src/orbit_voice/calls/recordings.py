@@ -1,0 +1,155 @@
+"""Call recordings: start/stop through the media backend, files in a tenant-isolated folder,
+read through URLs signed for 24 hours."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orbit_voice.calls import repository as repo
+from orbit_voice.calls.models import Call, Recording
+from orbit_voice.calls.schemas import RecordingOut, RecordingSummary
+from orbit_voice.calls.state import record_event
+from orbit_voice.errors import Conflict, Forbidden, NotFound
+from orbit_voice.kit.ids import new_id
+from orbit_voice.kit.signing import url_signature, verify_url_signature
+from orbit_voice.kit.timeutil import iso
+from orbit_voice.runtime import Runtime
+
+URL_TTL = timedelta(hours=24)
+
+
+def recording_path(rt: Runtime, org_id: str, recording_id: str) -> Path:
+    return rt.settings.data_dir / "recordings" / org_id / f"{recording_id}.wav"
+
+
+async def start(
+    session: AsyncSession, rt: Runtime, call: Call, *, dual_channel: bool, trim: bool
+) -> Recording:
+    """Idempotent: a call already being recorded returns its current recording."""
+    existing = await repo.active_recording(session, call.id)
+    if existing is not None:
+        return existing
+    if call.status != "in_progress":
+        raise Conflict(
+            f"Only a connected call can be recorded; this one is {call.status}.",
+            code="call_not_active",
+        )
+    now = rt.clock.now()
+    recording = Recording(
+        id=new_id("rec"),
+        org_id=call.org_id,
+        call_id=call.id,
+        status="in_progress",
+        dual_channel=dual_channel,
+        trim=trim,
+        channels=2 if dual_channel else 1,
+        created_at=now,
+    )
+    path = recording_path(rt, call.org_id, recording.id)
+    await rt.media.get(call.backend).start_recording(call.id, path, dual_channel)
+    session.add(recording)
+    await session.flush()
+    await record_event(
+        session, call, "call.recording.started", now, data={"recording_id": recording.id}
+    )
+    return recording
+
+
+async def stop(session: AsyncSession, rt: Runtime, call: Call) -> Recording:
+    recording = await repo.active_recording(session, call.id)
+    if recording is None:
+        raise Conflict("This call is not being recorded.", code="not_recording")
+    await finish(session, rt, call, recording)
+    return recording
+
+
+async def finish(session: AsyncSession, rt: Runtime, call: Call, recording: Recording) -> None:
+    result = await rt.media.get(call.backend).stop_recording(call.id, recording.trim)
+    now = rt.clock.now()
+    recording.status = "completed"
+    recording.path = str(result.path)
+    recording.format = result.format
+    recording.channels = result.channels
+    recording.duration_seconds = round(result.duration_seconds, 2)
+    recording.size_bytes = result.size_bytes
+    recording.completed_at = now
+    await session.flush()
+    await record_event(
+        session,
+        call,
+        "call.recording.completed",
+        now,
+        data={
+            "recording_id": recording.id,
+            "duration_seconds": recording.duration_seconds,
+            "format": recording.format,
+            "channels": recording.channels,
+            "size_bytes": recording.size_bytes,
+        },
+    )
+
+
+async def finish_if_recording(session: AsyncSession, rt: Runtime, call: Call) -> None:
+    recording = await repo.active_recording(session, call.id)
+    if recording is not None:
+        await finish(session, rt, call, recording)
+
+
+def _signed(rt: Runtime, recording: Recording) -> tuple[str | None, str | None]:
+    if recording.status != "completed":
+        return None, None
+    expires_at = rt.clock.now() + URL_TTL
+    expires = int(expires_at.timestamp())
+    path = f"/v1/voice/recordings/{recording.id}/audio"
+    sig = url_signature(rt.settings.signing_secret, path, expires)
+    base = rt.settings.public_base_url.rstrip("/")
+    return f"{base}{path}?expires={expires}&signature={sig}", iso(expires_at)
+
+
+def to_out(rt: Runtime, recording: Recording) -> RecordingOut:
+    url, expires_at = _signed(rt, recording)
+    return RecordingOut(
+        id=recording.id,
+        call_id=recording.call_id,
+        status=recording.status,
+        duration_seconds=recording.duration_seconds,
+        format=recording.format,
+        channels=recording.channels,
+        size_bytes=recording.size_bytes,
+        dual_channel=recording.dual_channel,
+        trim=recording.trim,
+        signed_url=url,
+        signed_url_expires_at=expires_at,
+        created_at=recording.created_at,
+        completed_at=recording.completed_at,
+    )
+
+
+def to_summary(rt: Runtime, recording: Recording) -> RecordingSummary:
+    out = to_out(rt, recording)
+    return RecordingSummary.model_validate(out.model_dump())
+
+
+async def get_for_call(session: AsyncSession, call: Call) -> Recording:
+    recording = await repo.latest_recording(session, call.id)
+    if recording is None:
+        raise NotFound("This call has no recording.", code="recording_not_found")
+    return recording
+
+
+async def audio_path(
+    session: AsyncSession, rt: Runtime, recording_id: str, expires: int, signature: str
+) -> Path:
+    """The file behind a signed URL, if the signature is valid and not expired."""
+    path = f"/v1/voice/recordings/{recording_id}/audio"
+    if not verify_url_signature(rt.settings.signing_secret, path, expires, signature):
+        raise Forbidden("The URL signature is not valid.", code="invalid_signature")
+    if expires < int(rt.clock.now().timestamp()):
+        raise Forbidden("This recording URL has expired; fetch a new one.", code="url_expired")
+    recording = await session.get(Recording, recording_id)
+    if recording is None or recording.path is None or not Path(recording.path).exists():
+        raise NotFound("No such recording.", code="recording_not_found")
+    return Path(recording.path)

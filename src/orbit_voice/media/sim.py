@@ -1,0 +1,265 @@
+"""The simulator backend: calls that ring, answer and end on the injectable clock.
+
+Magic destinations choose the outcome (as Twilio's test numbers do); see the README.
+A simulated recording is a real WAV: the caller's side is a 440 Hz tone, the operator's
+a 660 Hz tone, silent while muted or on hold, with a second of silence at each end.
+"""
+
+from __future__ import annotations
+
+import array
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from orbit_voice.kit.clock import Clock
+from orbit_voice.media.audio import trim_wav, wav_duration, write_wav
+from orbit_voice.media.backend import (
+    EventSink,
+    InboundLeg,
+    LegNotFound,
+    MediaEvent,
+    MediaEventKind,
+    OriginateRequest,
+    RecordingResult,
+)
+
+BUSY = "+15005550001"
+NO_ANSWER = "+15005550002"
+FAILED = "+15005550003"
+HANGS_UP_AFTER_30S = "+15005550004"
+FAR_END_HANGUP_SECONDS = 30.0
+
+RATE = 8000
+BLOCK = 0.1  # seconds per synthesised block
+_BLOCK_FRAMES = int(RATE * BLOCK)
+LEAD_SILENCE = 1.0
+
+
+def _tone_block(freq: float) -> array.array[int]:
+    return array.array(
+        "h",
+        (int(8000 * math.sin(2 * math.pi * freq * i / RATE)) for i in range(_BLOCK_FRAMES)),
+    )
+
+
+_CALLER_TONE = _tone_block(440.0)
+_OPERATOR_TONE = _tone_block(660.0)
+_SILENT = array.array("h", bytes(2 * _BLOCK_FRAMES))
+
+
+@dataclass
+class _Recording:
+    path: Path
+    dual_channel: bool
+    started: datetime
+
+
+@dataclass
+class SimLeg:
+    leg_id: str
+    state: str  # ringing | connected | ended
+    to: str = ""
+    from_: str = ""
+    muted: bool = False
+    held: bool = False
+    # (time, muted, held) whenever either changes, for the recording.
+    timeline: list[tuple[datetime, bool, bool]] = field(default_factory=list)
+    dtmf_sent: list[str] = field(default_factory=list)
+    played: list[str] = field(default_factory=list)
+    bridged_to: set[str] = field(default_factory=set)
+    recording: _Recording | None = None
+
+
+class SimBackend:
+    name = "sim"
+
+    def __init__(self, clock: Clock, *, data_dir: Path, ring_seconds: float = 2.0) -> None:
+        self.clock = clock
+        self.data_dir = data_dir
+        self.ring_seconds = ring_seconds
+        self.legs: dict[str, SimLeg] = {}
+        self._sink: EventSink | None = None
+
+    def set_sink(self, sink: EventSink) -> None:
+        self._sink = sink
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        self.legs.clear()
+
+    async def _emit(self, leg_id: str, kind: MediaEventKind, **data: Any) -> None:
+        if self._sink is not None:
+            await self._sink(MediaEvent(leg_id=leg_id, kind=kind, data=data))
+
+    def _leg(self, leg_id: str) -> SimLeg:
+        leg = self.legs.get(leg_id)
+        if leg is None or leg.state == "ended":
+            raise LegNotFound(f"Leg {leg_id} is not active in the simulator.")
+        return leg
+
+    async def originate(self, request: OriginateRequest) -> None:
+        leg = SimLeg(leg_id=request.leg_id, state="ringing", to=request.to, from_=request.from_)
+        self.legs[leg.leg_id] = leg
+        self.clock.spawn(self._outbound_script(leg, request.ring_timeout))
+
+    async def _outbound_script(self, leg: SimLeg, ring_timeout: float) -> None:
+        if leg.to == FAILED:
+            await self.clock.sleep(0.5)
+            leg.state = "ended"
+            await self._emit(leg.leg_id, MediaEventKind.FAILED, sip_code=503)
+            return
+        await self._emit(leg.leg_id, MediaEventKind.RINGING, sip_code=180)
+        if leg.to == NO_ANSWER:
+            await self.clock.sleep(ring_timeout)
+            if leg.state == "ringing":
+                leg.state = "ended"
+                await self._emit(leg.leg_id, MediaEventKind.NO_ANSWER, sip_code=408)
+            return
+        await self.clock.sleep(self.ring_seconds)
+        if leg.state != "ringing":
+            return
+        if leg.to == BUSY:
+            leg.state = "ended"
+            await self._emit(leg.leg_id, MediaEventKind.BUSY, sip_code=486)
+            return
+        self._connect(leg)
+        await self._emit(leg.leg_id, MediaEventKind.ANSWERED, sip_code=200)
+        if leg.to == HANGS_UP_AFTER_30S:
+            await self.clock.sleep(FAR_END_HANGUP_SECONDS)
+            if leg.state == "connected":
+                leg.state = "ended"
+                await self._emit(leg.leg_id, MediaEventKind.HANGUP, cause="far_end_hangup")
+
+    def _connect(self, leg: SimLeg) -> None:
+        leg.state = "connected"
+        leg.timeline.append((self.clock.now(), leg.muted, leg.held))
+
+    async def adopt_inbound(self, leg: InboundLeg) -> None:
+        sim_leg = SimLeg(leg_id=leg.leg_id, state="ringing", to=leg.to, from_=leg.from_)
+        self.legs[leg.leg_id] = sim_leg
+        self.clock.spawn(self._caller_gives_up(sim_leg, leg.ring_timeout))
+
+    async def _caller_gives_up(self, leg: SimLeg, ring_timeout: float) -> None:
+        await self.clock.sleep(ring_timeout)
+        if leg.state == "ringing":
+            leg.state = "ended"
+            await self._emit(leg.leg_id, MediaEventKind.NO_ANSWER, sip_code=487)
+
+    async def far_end_hangup(self, leg_id: str) -> None:
+        """The other party hangs up (``POST /simulator/calls/{id}/hangup``)."""
+        leg = self._leg(leg_id)
+        was_ringing = leg.state == "ringing"
+        leg.state = "ended"
+        if was_ringing:
+            await self._emit(leg_id, MediaEventKind.CANCELLED, sip_code=487)
+        else:
+            await self._emit(leg_id, MediaEventKind.HANGUP, cause="far_end_hangup")
+
+    async def answer(self, leg_id: str) -> None:
+        leg = self._leg(leg_id)
+        if leg.state == "ringing":
+            self._connect(leg)
+
+    async def reject(self, leg_id: str, sip_code: int) -> None:
+        self._leg(leg_id).state = "ended"
+
+    async def hangup(self, leg_id: str) -> None:
+        leg = self.legs.get(leg_id)
+        if leg is None or leg.state == "ended":
+            return
+        leg.state = "ended"
+
+    def _set(self, leg: SimLeg, *, muted: bool | None = None, held: bool | None = None) -> None:
+        if muted is not None:
+            leg.muted = muted
+        if held is not None:
+            leg.held = held
+        leg.timeline.append((self.clock.now(), leg.muted, leg.held))
+
+    async def hold(self, leg_id: str, on: bool) -> None:
+        self._set(self._leg(leg_id), held=on)
+
+    async def mute(self, leg_id: str, on: bool) -> None:
+        self._set(self._leg(leg_id), muted=on)
+
+    async def send_dtmf(self, leg_id: str, digits: str) -> None:
+        self._leg(leg_id).dtmf_sent.append(digits)
+
+    async def inject_dtmf(self, leg_id: str, digits: str) -> None:
+        """The far end presses keys (``POST /simulator/calls/{id}/dtmf``)."""
+        self._leg(leg_id)
+        for digit in digits:
+            await self._emit(leg_id, MediaEventKind.DTMF, digit=digit)
+
+    async def play(self, leg_id: str, text: str, language: str) -> None:
+        self._leg(leg_id).played.append(text)
+
+    async def bridge(self, leg_a: str, leg_b: str) -> None:
+        a, b = self._leg(leg_a), self._leg(leg_b)
+        a.bridged_to.add(leg_b)
+        b.bridged_to.add(leg_a)
+
+    async def start_recording(self, leg_id: str, path: Path, dual_channel: bool) -> None:
+        leg = self._leg(leg_id)
+        if leg.recording is None:
+            leg.recording = _Recording(
+                path=path, dual_channel=dual_channel, started=self.clock.now()
+            )
+
+    async def stop_recording(self, leg_id: str, trim: bool) -> RecordingResult:
+        leg = self.legs.get(leg_id)
+        if leg is None or leg.recording is None:
+            raise LegNotFound(f"Leg {leg_id} is not being recorded.")
+        return self._finish_recording(leg, trim)
+
+    def _finish_recording(self, leg: SimLeg, trim: bool) -> RecordingResult:
+        rec = leg.recording
+        if rec is None:
+            raise LegNotFound(f"Leg {leg.leg_id} is not being recorded.")
+        leg.recording = None
+        end = self.clock.now()
+        total = max(0.0, (end - rec.started).total_seconds())
+        blocks = round(total / BLOCK)
+        channels = 2 if rec.dual_channel else 1
+        pcm = array.array("h")
+        for i in range(blocks):
+            t = i * BLOCK
+            at = rec.started.timestamp() + t
+            muted, held = self._state_at(leg, at)
+            speaking = LEAD_SILENCE <= t < total - LEAD_SILENCE and not held
+            caller = _CALLER_TONE if speaking else _SILENT
+            operator = _OPERATOR_TONE if speaking and not muted else _SILENT
+            if channels == 2:
+                block = array.array("h", bytes(4 * _BLOCK_FRAMES))
+                block[0::2] = caller
+                block[1::2] = operator
+            else:
+                block = array.array(
+                    "h",
+                    (max(-32768, min(32767, a + b)) for a, b in zip(caller, operator, strict=True)),
+                )
+            pcm.extend(block)
+        write_wav(rec.path, pcm.tobytes(), channels, RATE)
+        if trim:
+            trim_wav(rec.path)
+        return RecordingResult(
+            path=rec.path,
+            duration_seconds=wav_duration(rec.path),
+            channels=channels,
+            size_bytes=rec.path.stat().st_size,
+            format="wav",
+        )
+
+    @staticmethod
+    def _state_at(leg: SimLeg, at: float) -> tuple[bool, bool]:
+        muted = held = False
+        for when, m, h in leg.timeline:
+            if when.timestamp() > at:
+                break
+            muted, held = m, h
+        return muted, held
