@@ -34,10 +34,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
-        if self.environment == "production" and self.signing_secret == PLACEHOLDER_SECRET:
+        if self.environment != "development" and self.signing_secret == PLACEHOLDER_SECRET:
             raise ValueError(
                 "ORBIT_SIGNING_SECRET is still the placeholder; set a random secret "
-                "before running with ORBIT_ENVIRONMENT=production"
+                "before running outside ORBIT_ENVIRONMENT=development"
             )
         return self
 

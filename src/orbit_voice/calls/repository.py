@@ -20,9 +20,7 @@ async def get_call(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-def list_calls(
-    org_id: str, status: str | None, from_: str | None, to: str | None
-) -> Select[Call]:
+def list_calls(org_id: str, status: str | None, from_: str | None, to: str | None) -> Select[Call]:
     stmt = select(Call).where(Call.org_id == org_id)
     if status:
         stmt = stmt.where(Call.status == status)

@@ -48,6 +48,7 @@ USER_AGENT = "orbit-voice-webhooks/1"
 CONCURRENCY = 16
 BATCH_SIZE = 1000
 LEASE_MARGIN_SECONDS = 60.0
+STOP_GRACE_SECONDS = 5.0
 MAX_ERROR_CHARS = 500
 
 Outcome = Literal["skipped", "delivered", "retry", "failed"]
@@ -93,11 +94,13 @@ class Deliverer:
         self._wake = asyncio.Event()
         self._limit = asyncio.Semaphore(CONCURRENCY)
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     # -- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> None:
         """Start the background loop (idempotent)."""
+        self._stopping = False
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="webhook-deliverer")
 
@@ -106,9 +109,17 @@ class Deliverer:
         self._wake.set()
 
     async def stop(self) -> None:
-        """Stop the loop (an in-flight attempt is abandoned; its lease expires) and close."""
+        """Start no new attempt, let in-flight ones finish (bounded), close the client.
+
+        An attempt still running after the grace period is cancelled; its lease then runs
+        out and the event is retried, so nothing is lost (the receiver may see it twice).
+        """
+        self._stopping = True
+        self._wake.set()
         task, self._task = self._task, None
         if task is not None:
+            grace = self._settings.webhooks_timeout_seconds + STOP_GRACE_SECONDS
+            await asyncio.wait({task}, timeout=grace)
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -116,7 +127,7 @@ class Deliverer:
             await self._client.aclose()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 await self.deliver_due()
@@ -159,9 +170,11 @@ class Deliverer:
         """Attempt the group's head; once it is settled, go on with the next due one."""
         attempts = 0
         next_id: str | None = event_id
-        while next_id is not None:
+        while next_id is not None and not self._stopping:
             try:
                 async with self._limit:
+                    if self._stopping:
+                        break
                     outcome = await self.attempt(next_id)
             except Exception:
                 log.exception("webhook attempt for %s failed", next_id)
