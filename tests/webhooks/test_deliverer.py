@@ -1,164 +1,36 @@
-"""The webhook deliverer against a real local HTTP receiver and a migrated database.
-
-Runs on SQLite always, and on PostgreSQL too when ORBIT_TEST_POSTGRES_URL is set
-(that database is wiped: its ``public`` schema is dropped before every test).
-"""
+"""The webhook deliverer against a real local HTTP receiver and the migrated test database."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import hmac
-import json
-import os
-import threading
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orbit_voice.config import Settings
 from orbit_voice.db import make_engine, make_sessionmaker
 from orbit_voice.kit.clock import FakeClock
-from orbit_voice.migrate import upgrade
 from orbit_voice.orgs.models import Org
 from orbit_voice.orgs.service import get_or_create_org, new_webhook_secret
 from orbit_voice.webhooks.deliverer import Deliverer
 from orbit_voice.webhooks.models import WebhookAttempt, WebhookEvent
 from orbit_voice.webhooks.outbox import emit
-
-POSTGRES_URL = os.environ.get("ORBIT_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite", *(["postgres"] if POSTGRES_URL else [])]
-
-
-# -- a real receiver that checks Standard Webhooks signatures itself ----------------------
-
-
-@dataclass
-class Received:
-    event_id: str
-    timestamp: str
-    headers: dict[str, str]
-    payload: dict[str, Any]
-    valid_signature: bool
-    status: int
-
-
-class Receiver:
-    def __init__(self) -> None:
-        self.secret = ""
-        self.requests: list[Received] = []
-        self._fail: dict[str | None, int] = {}
-        self._lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", "0")))
-                receiver._handle(self, body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/hook"
-
-    def fail(self, times: int, event_id: str | None = None) -> None:
-        """Answer 500 to the next ``times`` requests (for ``event_id`` only, if given)."""
-        with self._lock:
-            self._fail[event_id] = times
-
-    def _verify(self, msg_id: str, timestamp: str, body: bytes, header: str) -> bool:
-        key = base64.b64decode(self.secret.removeprefix("whsec_"))
-        mac = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
-        expected = base64.b64encode(mac).decode()
-        return any(
-            hmac.compare_digest(sig.removeprefix("v1,"), expected)
-            for sig in header.split()
-            if sig.startswith("v1,")
-        )
-
-    def _handle(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
-        msg_id = handler.headers.get("webhook-id", "")
-        timestamp = handler.headers.get("webhook-timestamp", "")
-        valid = self._verify(msg_id, timestamp, body, handler.headers.get("webhook-signature", ""))
-        with self._lock:
-            key = msg_id if self._fail.get(msg_id) else None
-            if not valid:
-                status = 400
-            elif self._fail.get(key):
-                self._fail[key] -= 1
-                status = 500
-            else:
-                status = 200
-            self.requests.append(
-                Received(
-                    event_id=msg_id,
-                    timestamp=timestamp,
-                    headers={k.lower(): v for k, v in handler.headers.items()},
-                    payload=json.loads(body),
-                    valid_signature=valid,
-                    status=status,
-                )
-            )
-        handler.send_response(status)
-        handler.send_header("content-length", "0")
-        handler.end_headers()
-
-    def ids(self, status: int | None = None) -> list[str]:
-        with self._lock:
-            return [r.event_id for r in self.requests if status is None or r.status == status]
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
+from receiver import Receiver
 
 # -- fixtures and helpers ------------------------------------------------------------------
 
 
-@pytest.fixture(params=BACKENDS)
-async def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
-    if request.param == "postgres":
-        assert POSTGRES_URL
-        url = POSTGRES_URL
-        engine = make_engine(url)
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        await engine.dispose()
-    else:
-        url = "sqlite+aiosqlite:///" + str(tmp_path / "orbit.db")
-    # Alembic runs its own event loop, so keep it off this one.
-    await asyncio.to_thread(upgrade, url)
-    return url
+@pytest.fixture
+def db_url(settings: Settings) -> str:
+    return settings.database_url
 
 
 @pytest.fixture
-async def db(db_url: str) -> AsyncIterator[tuple[AsyncEngine, async_sessionmaker[AsyncSession]]]:
-    engine = make_engine(db_url)
-    yield engine, make_sessionmaker(engine)
-    await engine.dispose()
-
-
-@pytest.fixture
-def sm(
-    db: tuple[AsyncEngine, async_sessionmaker[AsyncSession]],
-) -> async_sessionmaker[AsyncSession]:
-    return db[1]
+def sm(sessionmaker: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    return sessionmaker
 
 
 @pytest.fixture
@@ -170,21 +42,11 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 async def org(sm: async_sessionmaker[AsyncSession], clock: FakeClock, receiver: Receiver) -> Org:
     async with sm() as session, session.begin():
         org = await get_or_create_org(session, "acme", clock.now())
     receiver.secret = org.webhook_secret
     return org
-
-
-@pytest.fixture
-def settings(db_url: str) -> Settings:
-    return Settings(webhooks_allow_private=True, database_url=db_url)
 
 
 @pytest.fixture
@@ -500,3 +362,32 @@ async def test_background_loop_survives_errors_and_wakes_on_demand(
         await deliverer.stop()
     assert receiver.ids(status=200) == [event_id]
     assert (await load_event(sm, event_id)).status == "delivered"
+
+
+async def test_two_deliverers_never_send_the_same_attempt_twice(
+    db_url: str,
+    sm: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    receiver: Receiver,
+    org: Org,
+    settings: Settings,
+) -> None:
+    event_ids = [
+        await emit_event(sm, org, receiver.url, clock, call_id=f"call_{i}") for i in range(20)
+    ]
+    engine = make_engine(db_url)
+    one = Deliverer(sm, clock, settings)
+    two = Deliverer(make_sessionmaker(engine), clock, settings)
+    try:
+        counts = await asyncio.gather(one.deliver_due(), two.deliver_due())
+    finally:
+        await one.stop()
+        await two.stop()
+        await engine.dispose()
+
+    assert sum(counts) == 20
+    assert sorted(receiver.ids(status=200)) == sorted(event_ids)
+    for event_id in event_ids:
+        event = await load_event(sm, event_id)
+        assert (event.status, event.attempts) == ("delivered", 1)
+        assert len(await load_attempts(sm, event_id)) == 1

@@ -99,8 +99,10 @@ class Deliverer:
     # -- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the background loop (idempotent)."""
+        """Start the background loop (idempotent; a stopped deliverer may be started again)."""
         self._stopping = False
+        if self._owns_client and self._client.is_closed:
+            self._client = httpx.AsyncClient(follow_redirects=False)
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="webhook-deliverer")
 
