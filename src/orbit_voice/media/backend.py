@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from orbit_voice.errors import OrbitError
 
@@ -82,6 +82,9 @@ class RecordingResult:
     format: str
 
 
+MonitorMode = Literal["listen", "whisper", "barge"]
+
+
 class MediaBackend(Protocol):
     name: str
 
@@ -120,3 +123,36 @@ class MediaBackend(Protocol):
     async def start_recording(self, leg_id: str, path: Path, dual_channel: bool) -> None: ...
 
     async def stop_recording(self, leg_id: str, trim: bool) -> RecordingResult: ...
+
+    async def play_audio(self, leg_id: str, path: Path, loop: bool) -> None:
+        """Play a WAV file to the leg (hold music, beeps) until it ends or ``stop_audio``."""
+
+    async def stop_audio(self, leg_id: str) -> None: ...
+
+    async def unbridge(self, leg_a: str, leg_b: str) -> None:
+        """Undo ``bridge``: the two legs stop hearing each other."""
+
+    # Conferences: a room mixes every member's audio to every other member.
+    async def conference_join(self, room_id: str, leg_id: str, *, muted: bool) -> None: ...
+
+    async def conference_leave(self, room_id: str, leg_id: str) -> None: ...
+
+    async def conference_mute(self, room_id: str, leg_id: str, on: bool) -> None:
+        """A muted member still hears the room; the room stops hearing it."""
+
+    async def conference_start_recording(self, room_id: str, path: Path) -> None: ...
+
+    async def conference_stop_recording(self, room_id: str) -> RecordingResult: ...
+
+    async def conference_end(self, room_id: str) -> None: ...
+
+    # Supervisor monitoring of a call. ``agent_leg`` is the agent's own leg when the call is
+    # bridged to one, else None (the operator side of ``call_leg`` is the agent).
+    # listen: the supervisor hears both sides, nobody hears the supervisor;
+    # whisper: as listen, and the agent (only) hears the supervisor;
+    # barge: everyone hears everyone.
+    async def monitor(
+        self, call_leg: str, agent_leg: str | None, supervisor_leg: str, mode: MonitorMode
+    ) -> None: ...
+
+    async def unmonitor(self, supervisor_leg: str) -> None: ...

@@ -22,6 +22,7 @@ from orbit_voice.media.backend import (
     LegNotFound,
     MediaEvent,
     MediaEventKind,
+    MonitorMode,
     OriginateRequest,
     RecordingResult,
 )
@@ -71,6 +72,19 @@ class SimLeg:
     played: list[str] = field(default_factory=list)
     bridged_to: set[str] = field(default_factory=set)
     recording: _Recording | None = None
+    audio: tuple[Path, bool] | None = None  # (file, loop) being played to the leg
+
+
+@dataclass
+class _Room:
+    members: set[str] = field(default_factory=set)
+    muted: set[str] = field(default_factory=set)
+    recording: _Recording | None = None
+
+
+def operator(leg_id: str) -> str:
+    """The party on our side of a leg (the app, an AI agent): it hears and speaks to the leg."""
+    return f"{leg_id}#operator"
 
 
 class SimBackend:
@@ -82,6 +96,10 @@ class SimBackend:
         self.ring_seconds = ring_seconds
         self.legs: dict[str, SimLeg] = {}
         self._sink: EventSink | None = None
+        # (speaker, listener) pairs: who could hear whom, before hold and mute apply.
+        self.edges: set[tuple[str, str]] = set()
+        self.rooms: dict[str, _Room] = {}
+        self.monitors: dict[str, tuple[str, MonitorMode]] = {}
 
     def set_sink(self, sink: EventSink) -> None:
         self._sink = sink
@@ -91,6 +109,8 @@ class SimBackend:
 
     async def stop(self) -> None:
         self.legs.clear()
+        self.edges.clear()
+        self.rooms.clear()
 
     async def _emit(self, leg_id: str, kind: MediaEventKind, **data: Any) -> None:
         if self._sink is not None:
@@ -138,6 +158,7 @@ class SimBackend:
     def _connect(self, leg: SimLeg) -> None:
         leg.state = "connected"
         leg.timeline.append((self.clock.now(), leg.muted, leg.held))
+        self._link(leg.leg_id, operator(leg.leg_id))
 
     async def adopt_inbound(self, leg: InboundLeg) -> None:
         sim_leg = SimLeg(leg_id=leg.leg_id, state="ringing", to=leg.to, from_=leg.from_)
@@ -203,6 +224,124 @@ class SimBackend:
         a, b = self._leg(leg_a), self._leg(leg_b)
         a.bridged_to.add(leg_b)
         b.bridged_to.add(leg_a)
+        for leg_id in (leg_a, leg_b):
+            self._unlink(leg_id, operator(leg_id))
+        self._link(leg_a, leg_b)
+
+    async def unbridge(self, leg_a: str, leg_b: str) -> None:
+        for leg_id in (leg_a, leg_b):
+            leg = self.legs.get(leg_id)
+            if leg is not None:
+                leg.bridged_to.discard(leg_b if leg_id == leg_a else leg_a)
+                if leg.state == "connected":
+                    self._link(leg_id, operator(leg_id))
+        self._unlink(leg_a, leg_b)
+
+    # -- who hears whom -------------------------------------------------------------------
+
+    def _link(self, a: str, b: str) -> None:
+        self.edges |= {(a, b), (b, a)}
+
+    def _unlink(self, a: str, b: str) -> None:
+        self.edges -= {(a, b), (b, a)}
+
+    def _active(self, party: str) -> bool:
+        leg = self.legs.get(party.split("#", 1)[0])
+        return leg is not None and leg.state == "connected"
+
+    def hears(self, listener: str, speaker: str) -> bool:
+        """Whether ``listener`` hears ``speaker`` right now (leg ids, or ``operator(leg)``)."""
+        if (speaker, listener) not in self.edges:
+            return False
+        if not (self._active(listener) and self._active(speaker)):
+            return False
+        for party in (listener, speaker):
+            leg = self.legs.get(party)
+            if leg is not None and leg.held:
+                return False
+        far_end = self.legs.get(listener)
+        if speaker == operator(listener) and far_end is not None and far_end.muted:
+            return False
+        return not any(
+            speaker in room.muted and listener in room.members for room in self.rooms.values()
+        )
+
+    async def play_audio(self, leg_id: str, path: Path, loop: bool) -> None:
+        self._leg(leg_id).audio = (path, loop)
+
+    async def stop_audio(self, leg_id: str) -> None:
+        leg = self.legs.get(leg_id)
+        if leg is not None:
+            leg.audio = None
+
+    def _room(self, room_id: str) -> _Room:
+        return self.rooms.setdefault(room_id, _Room())
+
+    async def conference_join(self, room_id: str, leg_id: str, *, muted: bool) -> None:
+        self._leg(leg_id)
+        room = self._room(room_id)
+        self._unlink(leg_id, operator(leg_id))
+        for member in room.members:
+            self._link(leg_id, member)
+        room.members.add(leg_id)
+        if muted:
+            room.muted.add(leg_id)
+
+    async def conference_leave(self, room_id: str, leg_id: str) -> None:
+        room = self._room(room_id)
+        room.members.discard(leg_id)
+        room.muted.discard(leg_id)
+        for member in room.members:
+            self._unlink(leg_id, member)
+
+    async def conference_mute(self, room_id: str, leg_id: str, on: bool) -> None:
+        room = self._room(room_id)
+        if on:
+            room.muted.add(leg_id)
+        else:
+            room.muted.discard(leg_id)
+
+    async def conference_start_recording(self, room_id: str, path: Path) -> None:
+        room = self._room(room_id)
+        if room.recording is None:
+            room.recording = _Recording(path=path, dual_channel=False, started=self.clock.now())
+
+    async def conference_stop_recording(self, room_id: str) -> RecordingResult:
+        room = self._room(room_id)
+        rec = room.recording
+        if rec is None:
+            raise LegNotFound(f"Room {room_id} is not being recorded.")
+        room.recording = None
+        probe = SimLeg(leg_id=room_id, state="connected", recording=rec)
+        return self._finish_recording(probe, trim=False)
+
+    async def conference_end(self, room_id: str) -> None:
+        room = self.rooms.pop(room_id, None)
+        if room is None:
+            return
+        for member in list(room.members):
+            for other in room.members:
+                self._unlink(member, other)
+
+    async def monitor(
+        self, call_leg: str, agent_leg: str | None, supervisor_leg: str, mode: MonitorMode
+    ) -> None:
+        self._leg(call_leg)
+        self._leg(supervisor_leg)
+        await self.unmonitor(supervisor_leg)
+        agent = agent_leg or operator(call_leg)
+        self._unlink(supervisor_leg, operator(supervisor_leg))
+        hear_from = {(call_leg, supervisor_leg), (agent, supervisor_leg)}
+        if mode in ("whisper", "barge"):
+            hear_from.add((supervisor_leg, agent))
+        if mode == "barge":
+            hear_from.add((supervisor_leg, call_leg))
+        self.edges |= hear_from
+        self.monitors[supervisor_leg] = (call_leg, mode)
+
+    async def unmonitor(self, supervisor_leg: str) -> None:
+        self.monitors.pop(supervisor_leg, None)
+        self.edges = {e for e in self.edges if supervisor_leg not in e}
 
     async def start_recording(self, leg_id: str, path: Path, dual_channel: bool) -> None:
         leg = self._leg(leg_id)
