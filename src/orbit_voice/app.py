@@ -19,6 +19,8 @@ from orbit_voice.db import make_engine, make_sessionmaker
 from orbit_voice.idempotency.middleware import IdempotencyMiddleware
 from orbit_voice.kit.clock import Clock, SystemClock
 from orbit_voice.media.registry import MediaRegistry
+from orbit_voice.metrics import Metrics, MetricsMiddleware
+from orbit_voice.metrics import router as metrics_router
 from orbit_voice.routes import api_router
 from orbit_voice.runtime import Runtime
 from orbit_voice.webhooks.deliverer import Deliverer
@@ -73,6 +75,8 @@ def create_app(
     app.state.clock = clock
     handlers.install(app)
     app.include_router(api_router)
+    app.include_router(metrics_router)
+    app.state.metrics = Metrics()
 
     @app.get("/healthz", tags=["operations"], summary="Liveness")
     async def healthz() -> dict[str, str]:
@@ -97,5 +101,6 @@ def create_app(
             allow_methods=["*"],
             allow_headers=["*"],
         )
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 
 from orbit_voice.config import get_settings
 from orbit_voice.db import make_engine, make_sessionmaker
+from orbit_voice.errors import OrbitError
 from orbit_voice.kit.clock import SystemClock
+from orbit_voice.logs import configure as configure_logging
 from orbit_voice.migrate import upgrade
 from orbit_voice.orgs import service as orgs
 from orbit_voice.orgs.models import ApiKey
@@ -109,7 +111,11 @@ def main(argv: list[str] | None = None) -> int:
         if len(args.prefix) < 15:
             print("give at least 15 characters of the key to revoke", file=sys.stderr)
             return 2
-        count = asyncio.run(_revoke(args.prefix))
+        try:
+            count = asyncio.run(_revoke(args.prefix))
+        except OrbitError as exc:
+            print(exc.message, file=sys.stderr)
+            return 1
         print(f"revoked {count} key(s)")
         return 0
     if args.command == "serve":
@@ -126,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
                     "(shown only once):\n"
                 )
                 print(f"    {first_key}\n", flush=True)
-        uvicorn.run(create_app(settings), host=args.host, port=args.port)
+        configure_logging(settings.log_json)
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None)
         return 0
     parser.error("unknown command")
     return 2

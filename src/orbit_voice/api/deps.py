@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orbit_voice.db import pop_after_commit
 from orbit_voice.errors import Forbidden, Unauthorized
 from orbit_voice.kit.clock import Clock
+from orbit_voice.logs import org_id_var
 from orbit_voice.orgs.service import AuthContext, authenticate
 from orbit_voice.runtime import Runtime
 
@@ -54,6 +55,7 @@ async def get_auth(
     if auth is None:
         raise Unauthorized("Unknown or revoked API key.", code="invalid_api_key")
     request.state.org_id = auth.org_id
+    org_id_var.set(auth.org_id)
     return auth
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orbit_voice.kit.ids import new_id
+from orbit_voice.logs import request_id_var
 
 
 class RequestIdMiddleware:
@@ -17,6 +18,7 @@ class RequestIdMiddleware:
             return
         request_id = new_id("req")
         scope.setdefault("state", {})["request_id"] = request_id
+        token = request_id_var.set(request_id)
 
         async def with_header(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -25,7 +27,10 @@ class RequestIdMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, with_header)
+        try:
+            await self.app(scope, receive, with_header)
+        finally:
+            request_id_var.reset(token)
 
 
 __all__ = ["RequestIdMiddleware"]
