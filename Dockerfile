@@ -45,7 +45,8 @@ RUN pip install --no-deps --no-build-isolation -e . \
 
 # SQLite and recordings live in the /data volume unless ORBIT_DATABASE_URL says otherwise.
 # ORBIT_ENVIRONMENT defaults to development; set it to production together with
-# ORBIT_SIGNING_SECRET (see .env.example and docker-compose.yml).
+# ORBIT_SIGNING_SECRET, ORBIT_ENCRYPTION_KEY and ORBIT_SOFTPHONE_JWT_SECRET
+# (see .env.example and docker-compose.yml).
 ENV ORBIT_DATA_DIR=/data \
     ORBIT_DATABASE_URL=sqlite+aiosqlite:////data/orbit.db
 VOLUME ["/data"]

@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PG_URL_DEFAULT := postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench clean system-deps
 
 $(STAMP): pyproject.toml
 	@if ! $(PYTHON) -m venv --help >/dev/null 2>&1 || ! $(PYTHON) -c 'import ensurepip' >/dev/null 2>&1; then \
@@ -22,12 +22,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: system-deps $(STAMP)
 	$(BIN)/orbit-voice serve --bootstrap --host 127.0.0.1 --port 8000
+
+# Debian packages the tests use, installed only when missing:
+# espeak-ng speaks the voice-clone samples the tests upload and the simulator's speech;
+# sox resamples that speech to the 8 kHz telephone rate.
+system-deps:
+	@command -v espeak-ng >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng)
+	@command -v sox >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sox)
+	@# sipp (Debian: sip-tester) is the real SIP carrier/caller of the SIP engine's tests and bench.
+	@command -v sipp >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester)
 
 # SQLite always; PostgreSQL too when ORBIT_TEST_POSTGRES_URL is set (then it must pass)
 # or when a server answers on 127.0.0.1:5432.
-test: $(STAMP)
+test: system-deps $(STAMP)
 	ORBIT_TEST_DB=sqlite $(BIN)/pytest
 	@if [ -n "$$ORBIT_TEST_POSTGRES_URL" ] || $(BIN)/python -c 'import socket; socket.create_connection(("127.0.0.1", 5432), 1)' 2>/dev/null; then \
 		echo "== PostgreSQL run =="; \
@@ -41,8 +50,9 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-bench: $(STAMP)
+bench: system-deps $(STAMP)
 	$(BIN)/python bench/bench_api.py
+	$(BIN)/python bench/stt_accuracy.py
 
 clean:
 	rm -rf $(VENV) orbit.db orbit.db-* data

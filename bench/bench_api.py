@@ -194,6 +194,8 @@ def main() -> None:
             webhooks_enabled=False,
             webhooks_allow_private=True,
             signing_secret="bench-signing-secret",
+            encryption_key="bench-encryption-key",
+            softphone_jwt_secret="bench-softphone-jwt-secret-0123456789",
             public_base_url="http://bench",
         )
         started = time.perf_counter()

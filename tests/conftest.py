@@ -57,7 +57,11 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         data_dir=tmp_path / "data",
         webhooks_allow_private=True,
         webhooks_enabled=False,
+        # No SIP engine per test app; tests/media/sip start their own on private ports.
+        live_media_backend="none",
         signing_secret="test-signing-secret",
+        encryption_key="test-encryption-key",
+        softphone_jwt_secret="test-softphone-jwt-secret-0123456789",
         public_base_url="http://test",
     )
 

@@ -37,3 +37,51 @@ async def get_call(api: httpx.AsyncClient, call_id: str) -> dict[str, Any]:
     assert r.status_code == 200, r.text
     data: dict[str, Any] = r.json()["data"]
     return data
+
+
+# -- routing (IVR, voicemail, number handlers) ---------------------------------------
+
+
+async def create_voicemail_box(api: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
+    r = await api.post("/v1/voice/voicemail", json={"name": "General", **fields})
+    assert r.status_code == 201, r.text
+    data: dict[str, Any] = r.json()["data"]
+    return data
+
+
+async def set_handler(
+    api: httpx.AsyncClient, number_id: str, type_: str, target: str | None = None, **more: Any
+) -> dict[str, Any]:
+    """Route a number's inbound calls (``more``: calendar_id, off_hours_handler)."""
+    body = {"handler": {"type": type_, "target": target}, **more}
+    r = await api.put(f"/v1/voice/numbers/{number_id}", json=body)
+    assert r.status_code == 200, r.text
+    data: dict[str, Any] = r.json()["data"]
+    return data
+
+
+async def ring_inbound(
+    api: httpx.AsyncClient, to: str = CALLER_ID, from_: str = "+14155552671", **extra: Any
+) -> dict[str, Any]:
+    """A caller rings one of your numbers (the simulator's inbound call)."""
+    r = await api.post("/v1/voice/simulator/inbound", json={"from": from_, "to": to, **extra})
+    assert r.status_code == 201, r.text
+    data: dict[str, Any] = r.json()["data"]
+    return data
+
+
+async def press(api: httpx.AsyncClient, call_id: str, digits: str) -> None:
+    """The far end presses keys."""
+    r = await api.post(f"/v1/voice/simulator/calls/{call_id}/dtmf", json={"digits": digits})
+    assert r.status_code == 200, r.text
+
+
+async def call_events(api: httpx.AsyncClient, call_id: str) -> list[dict[str, Any]]:
+    """The call's events, oldest first."""
+    r = await api.get(f"/v1/voice/calls/{call_id}/events", params={"limit": 100})
+    assert r.status_code == 200, r.text
+    return sorted(r.json()["data"], key=lambda e: e["seq"])
+
+
+async def event_types(api: httpx.AsyncClient, call_id: str, prefix: str = "") -> list[str]:
+    return [e["type"] for e in await call_events(api, call_id) if e["type"].startswith(prefix)]

@@ -13,6 +13,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # Nothing to add: the engine keeps the SIP Call-ID and final response code in
+    # calls.sip_call_id / calls.sip_code (0001) and its RTCP samples in call_quality (0006),
+    # and a leg's live state lives in the engine, not in the database.
     pass
 
 

@@ -47,19 +47,36 @@ def create_app(
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         registry = media or MediaRegistry.from_settings(settings, clock)
+        from orbit_voice.speech.runtime import SpeechRuntime
+
+        speech = SpeechRuntime(settings, clock, app.state.sessionmaker)
+        app.state.speech = speech
+        for backend in registry.backends.values():
+            set_audio_sink = getattr(backend, "set_audio_sink", None)
+            if set_audio_sink is not None:  # backends that can tap live audio
+                set_audio_sink(speech.hub.feed)
         runtime = Runtime(
-            clock=clock, media=registry, settings=settings, sessionmaker=app.state.sessionmaker
+            clock=clock,
+            media=registry,
+            settings=settings,
+            sessionmaker=app.state.sessionmaker,
+            speech=speech,
         )
         app.state.runtime = runtime
         registry.set_sink(CallEventHandler(runtime).handle)
+        from orbit_voice.media.sip.inbound import install as install_sip_inbound
+
+        install_sip_inbound(runtime)  # the SIP engine's INVITEs become inbound calls
         await registry.start()
         deliverer = Deliverer(app.state.sessionmaker, clock, settings)
         app.state.deliverer = deliverer
         if run_workers and settings.webhooks_enabled:
             deliverer.start()
+        speech.start(run_worker=run_workers)
         try:
             yield
         finally:
+            await speech.stop()
             await deliverer.stop()
             await registry.stop()
             await clock.shutdown()

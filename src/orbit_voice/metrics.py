@@ -18,7 +18,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from orbit_voice.calls.models import Call
 from orbit_voice.webhooks.models import WebhookAttempt
 
-
 API_PREFIX = "/v1/voice"
 
 

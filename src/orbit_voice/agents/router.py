@@ -2,15 +2,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 
 from orbit_voice.agents import service
-from orbit_voice.agents.schemas import AgentCreate, AgentOut
-from orbit_voice.api.deps import ClockDep, ReadAuth, SessionDep, WriteAuth
-from orbit_voice.api.envelope import Envelope, ListEnvelope, ok, page
+from orbit_voice.agents.schemas import AgentCreate, AgentOut, AgentStatusIn, AgentUpdate
+from orbit_voice.api.deps import ClockDep, ReadAuth, RuntimeDep, SessionDep, WriteAuth
+from orbit_voice.api.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok, page
 from orbit_voice.api.pagination import PageParams, page_params
 
-router = APIRouter(prefix="/agents", tags=["agents"])
+router = APIRouter(prefix="/agents", tags=["agents"], responses=ERROR_RESPONSES)
 
 
 @router.post("", status_code=201, summary="Create an agent")
@@ -37,3 +37,36 @@ async def get_agent(
     request: Request, agent_id: str, auth: ReadAuth, session: SessionDep
 ) -> Envelope[AgentOut]:
     return ok(request, AgentOut.model_validate(await service.get(session, auth.org_id, agent_id)))
+
+
+@router.put("/{agent_id}", summary="Update an agent (fields left out keep their value)")
+async def update_agent(
+    request: Request,
+    agent_id: str,
+    body: AgentUpdate,
+    auth: WriteAuth,
+    session: SessionDep,
+    rt: RuntimeDep,
+) -> Envelope[AgentOut]:
+    agent = await service.update(session, rt, auth.org_id, agent_id, body)
+    return ok(request, AgentOut.model_validate(agent))
+
+
+@router.delete("/{agent_id}", status_code=204, summary="Delete an agent (leaves its queues)")
+async def delete_agent(agent_id: str, auth: WriteAuth, session: SessionDep) -> Response:
+    await service.delete(session, auth.org_id, agent_id)
+    return Response(status_code=204)
+
+
+@router.post("/{agent_id}/status", summary="Set an agent's presence")
+async def set_agent_status(
+    request: Request,
+    agent_id: str,
+    body: AgentStatusIn,
+    auth: WriteAuth,
+    session: SessionDep,
+    rt: RuntimeDep,
+) -> Envelope[AgentOut]:
+    agent = await service.get(session, auth.org_id, agent_id, lock=True)
+    await service.set_status(session, rt, agent, body.status)
+    return ok(request, AgentOut.model_validate(agent))

@@ -57,6 +57,8 @@ class CallEventHandler:
     async def _apply(self, session: AsyncSession, call: Call, event: MediaEvent) -> None:
         rt, now = self.rt, self.rt.clock.now()
         sip_code = event.data.get("sip_code")
+        if event.data.get("sip_call_id") and not call.sip_call_id:
+            call.sip_call_id = str(event.data["sip_call_id"])
         if event.kind is MediaEventKind.RINGING:
             if can_move(call, "ringing"):
                 await transition(session, call, "ringing", now, sip_code=sip_code)
@@ -69,6 +71,11 @@ class CallEventHandler:
                 await recordings.start(session, rt, call, dual_channel=True, trim=False)
             if call.parent_call_id:
                 await self._child_answered(session, call)
+            await _leg_answered(session, rt, call)
+            if call.ivr_id or call.agent_id:
+                from orbit_voice.routing.entry import route_answered_outbound
+
+                await route_answered_outbound(session, rt, call)
         elif event.kind in _FINAL:
             if call.status in TERMINAL:
                 return
@@ -99,6 +106,15 @@ class CallEventHandler:
             await record_event(
                 session, call, "call.dtmf.received", now, data={"digit": event.data.get("digit")}
             )
+            if call.status == "in_progress" and event.data.get("digit"):
+                from orbit_voice.routing.gather import on_digit
+
+                # An IVR menu, a voicemail or a PIN prompt may be waiting for this key.
+                await on_digit(session, rt, call, str(event.data["digit"]))
+        elif event.kind is MediaEventKind.STATS:
+            from orbit_voice.quality.service import record_stats_event
+
+            await record_stats_event(session, call, event.data, now)
 
     async def _parent(self, session: AsyncSession, child: Call) -> Call | None:
         assert child.parent_call_id is not None
@@ -188,6 +204,23 @@ class CallEventHandler:
             )
 
 
+async def _leg_answered(session: AsyncSession, rt: Runtime, call: Call) -> None:
+    """Legs other domains dialled: a conference participant joins its room, a supervisor
+    starts monitoring."""
+    if call.leg_role == "conference":
+        from orbit_voice.conferences.legs import leg_answered
+
+        await leg_answered(session, rt, call)
+    elif call.leg_role == "supervisor":
+        from orbit_voice.monitoring.service import supervisor_answered
+
+        await supervisor_answered(session, rt, call)
+    elif call.leg_role in ("agent", "ring_group"):
+        from orbit_voice.queues.hooks import on_leg_answered
+
+        await on_leg_answered(session, rt, call)
+
+
 async def max_duration_timer(
     rt: Runtime, call_id: str, answered_at: datetime | None, limit: int
 ) -> None:
@@ -202,3 +235,6 @@ async def max_duration_timer(
             log.warning("hangup at max_duration failed", extra={"call_id": call_id})
         await service.end(session, rt, call, "completed", end_reason="max_duration")
         await session.commit()
+        hooks = pop_after_commit(session)
+    for hook in hooks:  # e.g. an agent freed by this call is offered the next one
+        await hook()

@@ -32,6 +32,7 @@ from orbit_voice.media.backend import (
     MediaEvent,
     MediaEventKind,
     OriginateRequest,
+    TrunkRoute,
 )
 from orbit_voice.numbers import service as numbers
 from orbit_voice.orgs.service import AuthContext
@@ -110,7 +111,9 @@ async def list_events(
 # -- creating calls -------------------------------------------------------------------
 
 
-def _dial_after_commit(session: AsyncSession, rt: Runtime, call: Call) -> None:
+def _dial_after_commit(
+    session: AsyncSession, rt: Runtime, call: Call, trunk: TrunkRoute | None = None
+) -> None:
     """Dial once the row is saved, so media events always find their call."""
     request = OriginateRequest(
         leg_id=call.id,
@@ -118,6 +121,7 @@ def _dial_after_commit(session: AsyncSession, rt: Runtime, call: Call) -> None:
         to=call.to,
         from_=call.from_,
         ring_timeout=rt.settings.sim_ring_timeout_seconds,
+        trunk=trunk,
     )
     backend = rt.media.get(call.backend)
 
@@ -145,11 +149,24 @@ async def create(session: AsyncSession, rt: Runtime, auth: AuthContext, body: Ca
     if body.agent_id is not None:
         await _agent_in_org(session, auth.org_id, body.agent_id, "agent_id")
     if body.ivr_id is not None:
-        raise Invalid(f"No IVR flow with id '{body.ivr_id}'.", code="ivr_not_found", param="ivr_id")
+        from orbit_voice.routing.targets import check as check_target
+
+        if body.agent_id is not None:
+            raise Invalid(
+                "Give agent_id or ivr_id, not both: the call is routed to one of them.",
+                code="conflicting_routing",
+                param="ivr_id",
+            )
+        await check_target(session, auth.org_id, "ivr", body.ivr_id, "ivr_id")
     if body.webhook_url:
         await check_url(body.webhook_url, allow_private=rt.settings.webhooks_allow_private)
     backend_name = rt.media.name_for(test=auth.is_test)
     rt.media.get(backend_name)  # 503 media_unavailable before anything is written
+    trunk = None
+    if backend_name == "sip":  # a live call leaves through the org's trunk (422 no_trunk)
+        from orbit_voice.media.sip.routes import require_trunk
+
+        trunk = await require_trunk(session, rt.settings, auth.org_id, body.from_, param="from")
     now = rt.clock.now()
     call = Call(
         id=new_id("call"),
@@ -173,7 +190,7 @@ async def create(session: AsyncSession, rt: Runtime, auth: AuthContext, body: Ca
     session.add(call)
     await session.flush()
     await record_event(session, call, "call.initiated", now, to_status="initiating")
-    _dial_after_commit(session, rt, call)
+    _dial_after_commit(session, rt, call, trunk)
     return call
 
 
@@ -228,6 +245,9 @@ async def simulate_inbound(
             ring_timeout=rt.settings.sim_ring_timeout_seconds,
         )
     )
+    from orbit_voice.routing.entry import schedule_inbound
+
+    schedule_inbound(session, rt, call)
     return call
 
 
@@ -246,12 +266,35 @@ async def end(
     """Move ``call`` to a final status and tidy up: recording saved, spawned legs hung up."""
     now = rt.clock.now()
     if call.status == "in_progress":
+        from orbit_voice.routing.gather import on_call_end
+
+        await on_call_end(session, rt, call)  # e.g. a voicemail keeps what was said
         await recordings.finish_if_recording(session, rt, call)
     await transition(session, call, status, now, end_reason=end_reason, sip_code=sip_code)
+    await _leg_ended(session, rt, call)
+    if call.answered_at is not None:
+        from orbit_voice.speech.hooks import call_ended
+
+        # Quality scored, the post-call transcript queued, the live transcript closed.
+        await call_ended(session, rt, call)
     for child in await repo.active_children(session, call.id):
         await rt.media.get(child.backend).hangup(child.id)
         final = "completed" if child.status == "in_progress" else "cancelled"
         await end(session, rt, child, final, end_reason="parent_ended")
+
+
+async def _leg_ended(session: AsyncSession, rt: Runtime, call: Call) -> None:
+    """Domains holding the leg let go of it, however it ended: a conference participant
+    leaves the room, a supervisor's monitoring stops, a queued caller abandons, an agent
+    wraps up."""
+    from orbit_voice.conferences.legs import leg_ended
+    from orbit_voice.monitoring.service import supervisor_ended
+    from orbit_voice.queues.hooks import on_call_ended
+
+    await leg_ended(session, rt, call)
+    if call.leg_role == "supervisor":
+        await supervisor_ended(session, rt, call)
+    await on_call_ended(session, rt, call)
 
 
 def _require_active(call: Call) -> None:
@@ -347,9 +390,17 @@ async def _spawn_leg(
     session: AsyncSession, rt: Runtime, call: Call, to: str, from_: str, role: str
 ) -> Call:
     if to.startswith("ext_"):
-        raise Invalid(f"No extension with id '{to}'.", code="extension_not_found", param="to")
+        from orbit_voice.sip_credentials.service import find_extension
+
+        if await find_extension(session, call.org_id, to) is None:
+            raise Invalid(f"No extension with id '{to}'.", code="extension_not_found", param="to")
     if to.startswith("agt_"):
         await _agent_in_org(session, call.org_id, to, "to")
+    trunk = None
+    if call.backend == "sip" and to.startswith("+"):
+        from orbit_voice.media.sip.routes import require_trunk
+
+        trunk = await require_trunk(session, rt.settings, call.org_id, from_, param="to")
     now = rt.clock.now()
     leg = Call(
         id=new_id("call"),
@@ -374,7 +425,7 @@ async def _spawn_leg(
     session.add(leg)
     await session.flush()
     await record_event(session, leg, "call.initiated", now, to_status="initiating")
-    _dial_after_commit(session, rt, leg)
+    _dial_after_commit(session, rt, leg, trunk)
     return leg
 
 

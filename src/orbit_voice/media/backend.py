@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -42,6 +43,9 @@ class MediaEventKind(StrEnum):
     HANGUP = "hangup"  # the far end hung up a connected leg
     CANCELLED = "cancelled"  # the caller hung up an inbound leg before it was answered
     DTMF = "dtmf"
+    # RTCP quality sample of a connected leg: jitter_ms, packet_loss_pct, rtt_ms, codec,
+    # packets_received/lost/sent, final (true for the sample taken as the leg ends).
+    STATS = "stats"
 
 
 @dataclass(frozen=True)
@@ -55,12 +59,42 @@ EventSink = Callable[[MediaEvent], Awaitable[None]]
 
 
 @dataclass(frozen=True)
+class AudioFrame:
+    """Audio a connected leg carried, for live transcription: ``speaker`` is ``caller`` (the
+    far end) or ``agent`` (our side); ``pcm`` is mono signed 16-bit little-endian at ``rate``
+    starting at ``start``. Backends that can tap live audio offer ``set_audio_sink(sink)``
+    (optional: not part of the Protocol) and send frames as the audio happens."""
+
+    leg_id: str
+    speaker: Literal["caller", "agent"]
+    start: datetime
+    pcm: bytes = field(repr=False)
+    rate: int = 8000
+
+
+AudioSink = Callable[[AudioFrame], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class TrunkRoute:
+    """Where a live (SIP) leg goes: the trunk's termination URI, digest credentials, codecs."""
+
+    trunk_id: str
+    termination_uri: str
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    codecs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class OriginateRequest:
     leg_id: str
     org_id: str
     to: str
     from_: str
     ring_timeout: float
+    # Live legs only: the trunk to dial through (the simulator ignores it).
+    trunk: TrunkRoute | None = None
 
 
 @dataclass(frozen=True)

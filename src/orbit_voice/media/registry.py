@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from orbit_voice.config import Settings
 from orbit_voice.kit.clock import Clock
 from orbit_voice.media.backend import EventSink, MediaBackend, MediaEvent, MediaUnavailable
 from orbit_voice.media.sim import SimBackend
+
+log = logging.getLogger("orbit_voice.media")
 
 
 class MediaRegistry:
@@ -27,6 +31,10 @@ class MediaRegistry:
             ring_seconds=settings.sim_ring_seconds,
         )
         backends: dict[str, MediaBackend] = {"sim": sim}
+        if settings.live_media_backend == "sip":
+            from orbit_voice.media.sip.adapter import SipBackend
+
+            backends["sip"] = SipBackend(settings)
         return cls(backends, settings.live_media_backend)
 
     def name_for(self, *, test: bool) -> str:
@@ -47,8 +55,16 @@ class MediaRegistry:
             backend.set_sink(sink)
 
     async def start(self) -> None:
-        for backend in self.backends.values():
-            await backend.start()
+        """Start every backend; one that cannot start (the SIP engine without pjsua2, or its
+        port taken) is dropped, so the server still serves and its calls answer 503."""
+        for name, backend in list(self.backends.items()):
+            try:
+                await backend.start()
+            except Exception as exc:
+                if name == "sim":
+                    raise
+                log.error("media backend %r did not start: %s", name, exc)
+                del self.backends[name]
 
     async def stop(self) -> None:
         for backend in self.backends.values():

@@ -10,13 +10,15 @@ from __future__ import annotations
 import array
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from orbit_voice.kit.clock import Clock
 from orbit_voice.media.audio import trim_wav, wav_duration, write_wav
 from orbit_voice.media.backend import (
+    AudioFrame,
+    AudioSink,
     EventSink,
     InboundLeg,
     LegNotFound,
@@ -37,6 +39,7 @@ RATE = 8000
 BLOCK = 0.1  # seconds per synthesised block
 _BLOCK_FRAMES = int(RATE * BLOCK)
 LEAD_SILENCE = 1.0
+SPEECH_CHUNK = 0.5  # seconds of speech handed to the live audio sink at a time
 
 
 def _tone_block(freq: float) -> array.array[int]:
@@ -59,6 +62,31 @@ class _Recording:
 
 
 @dataclass
+class SpeechSegment:
+    """Speech said on a leg (``POST /simulator/calls/{id}/speech``): 8 kHz mono PCM from
+    ``start`` on; ``caller`` is the far end (left channel), ``agent`` our side (right)."""
+
+    speaker: str
+    start: datetime
+    pcm: array.array[int]
+
+    @property
+    def duration(self) -> float:
+        return len(self.pcm) / RATE
+
+    def samples(self, at: float, frames: int) -> array.array[int] | None:
+        """The ``frames`` samples from time ``at`` (epoch seconds): silence where it does not
+        speak; None when it says nothing in that stretch."""
+        offset = round((at - self.start.timestamp()) * RATE)
+        if offset >= len(self.pcm) or offset + frames <= 0:
+            return None
+        block = array.array("h", bytes(2 * frames))
+        lo, hi = max(0, offset), min(len(self.pcm), offset + frames)
+        block[lo - offset : hi - offset] = self.pcm[lo:hi]
+        return block
+
+
+@dataclass
 class SimLeg:
     leg_id: str
     state: str  # ringing | connected | ended
@@ -73,6 +101,9 @@ class SimLeg:
     bridged_to: set[str] = field(default_factory=set)
     recording: _Recording | None = None
     audio: tuple[Path, bool] | None = None  # (file, loop) being played to the leg
+    speech: list[SpeechSegment] = field(default_factory=list)
+    # Network conditions the call's quality is scored on (POST /simulator/calls/{id}/network).
+    network: dict[str, Any] | None = None
 
 
 @dataclass
@@ -100,9 +131,66 @@ class SimBackend:
         self.edges: set[tuple[str, str]] = set()
         self.rooms: dict[str, _Room] = {}
         self.monitors: dict[str, tuple[str, MonitorMode]] = {}
+        self._audio_sink: AudioSink | None = None
 
     def set_sink(self, sink: EventSink) -> None:
         self._sink = sink
+
+    def set_audio_sink(self, sink: AudioSink) -> None:
+        """Where live audio goes (speech said on legs), as the SIP engine sends RTP audio."""
+        self._audio_sink = sink
+
+    # -- speech and network on the simulated line ----------------------------------------
+
+    async def speak(self, leg_id: str, speaker: str, pcm: bytes) -> SpeechSegment:
+        """Say 8 kHz PCM on the leg, after what this speaker is still saying: it is heard
+        live (sent to the audio sink as it is spoken) and recorded on its channel."""
+        leg = self._leg(leg_id)
+        if leg.state != "connected":
+            raise LegNotFound(f"Leg {leg_id} is not connected.")
+        start = self.clock.now()
+        for seg in leg.speech:
+            if seg.speaker == speaker:
+                start = max(start, seg.start + timedelta(seconds=seg.duration))
+        segment = SpeechSegment(speaker=speaker, start=start, pcm=array.array("h", pcm))
+        leg.speech.append(segment)
+        self.clock.spawn(self._say(leg, segment))
+        return segment
+
+    async def _say(self, leg: SimLeg, seg: SpeechSegment) -> None:
+        await self.clock.sleep((seg.start - self.clock.now()).total_seconds())
+        step = int(SPEECH_CHUNK * RATE)
+        for lo in range(0, len(seg.pcm), step):
+            chunk = seg.pcm[lo : lo + step]
+            await self.clock.sleep(len(chunk) / RATE)
+            if leg.state != "connected":
+                return
+            # Nobody hears a held line, nor a muted operator: the recording is silent there too.
+            audible = not leg.held and not (seg.speaker == "agent" and leg.muted)
+            if audible and self._audio_sink is not None:
+                await self._audio_sink(
+                    AudioFrame(
+                        leg_id=leg.leg_id,
+                        speaker="caller" if seg.speaker == "caller" else "agent",
+                        start=seg.start + timedelta(seconds=lo / RATE),
+                        pcm=chunk.tobytes(),
+                    )
+                )
+
+    def set_network(self, leg_id: str, profile: dict[str, Any]) -> None:
+        self._leg(leg_id).network = dict(profile)
+
+    def network(self, leg_id: str) -> dict[str, Any] | None:
+        leg = self.legs.get(leg_id)
+        return None if leg is None else leg.network
+
+    def _speech_at(self, leg: SimLeg, speaker: str, at: float) -> array.array[int] | None:
+        for seg in leg.speech:
+            if seg.speaker == speaker:
+                block = seg.samples(at, _BLOCK_FRAMES)
+                if block is not None:
+                    return block
+        return None
 
     async def start(self) -> None:
         return None
@@ -373,6 +461,13 @@ class SimBackend:
             speaking = LEAD_SILENCE <= t < total - LEAD_SILENCE and not held
             caller = _CALLER_TONE if speaking else _SILENT
             operator = _OPERATOR_TONE if speaking and not muted else _SILENT
+            # Said speech replaces the test tone for its stretch, on its speaker's channel.
+            said = self._speech_at(leg, "caller", at)
+            if said is not None:
+                caller = _SILENT if held else said
+            said = self._speech_at(leg, "agent", at)
+            if said is not None:
+                operator = _SILENT if held or muted else said
             if channels == 2:
                 block = array.array("h", bytes(4 * _BLOCK_FRAMES))
                 block[0::2] = caller

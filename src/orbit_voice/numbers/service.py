@@ -24,12 +24,25 @@ async def create(session: AsyncSession, org_id: str, body: NumberCreate, clock: 
             code="number_taken",
             param="number",
         )
+    if body.trunk_id is not None:
+        from orbit_voice.trunks.service import check_in_org
+
+        await check_in_org(session, org_id, body.trunk_id, "trunk_id")
+    from orbit_voice.routing import numbers as routing
+
+    route = await routing.check(
+        session, org_id, body.model_fields_set, body, routing.Routing(None, None, None)
+    )
     now = clock.now()
     number = Number(
         id=new_id("num"),
         org_id=org_id,
         number=body.number,
         label=body.label,
+        trunk_id=body.trunk_id,
+        handler=route.handler,
+        calendar_id=route.calendar_id,
+        off_hours_handler=route.off_hours_handler,
         created_at=now,
         updated_at=now,
     )
@@ -64,7 +77,26 @@ async def update(
     session: AsyncSession, org_id: str, number_id: str, body: NumberUpdate, clock: Clock
 ) -> Number:
     number = await get(session, org_id, number_id)
-    number.label = body.label
+    if "label" in body.model_fields_set:
+        number.label = body.label
+    if "trunk_id" in body.model_fields_set:
+        if body.trunk_id is not None:
+            from orbit_voice.trunks.service import check_in_org
+
+            await check_in_org(session, org_id, body.trunk_id, "trunk_id")
+        number.trunk_id = body.trunk_id
+    from orbit_voice.routing import numbers as routing
+
+    route = await routing.check(
+        session,
+        org_id,
+        body.model_fields_set,
+        body,
+        routing.Routing(number.handler, number.calendar_id, number.off_hours_handler),
+    )
+    number.handler = route.handler
+    number.calendar_id = route.calendar_id
+    number.off_hours_handler = route.off_hours_handler
     number.updated_at = clock.now()
     await session.flush()
     return number

@@ -1,0 +1,1 @@
+"""Voice clones: validated speaker samples turned into TTS voice parameters."""

@@ -1,0 +1,141 @@
+"""Recording a room's mixed audio: files in the tenant's folder, read through signed URLs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orbit_voice.conferences import repository as repo
+from orbit_voice.conferences.models import Conference, ConferenceRecording
+from orbit_voice.conferences.schemas import ConferenceRecordingOut
+from orbit_voice.errors import Conflict, Forbidden, NotFound
+from orbit_voice.kit.ids import new_id
+from orbit_voice.kit.signing import url_signature, verify_url_signature
+from orbit_voice.kit.timeutil import iso
+from orbit_voice.runtime import Runtime
+
+URL_TTL = timedelta(hours=24)
+
+
+def recording_path(rt: Runtime, org_id: str, recording_id: str) -> Path:
+    return rt.settings.data_dir / "recordings" / org_id / f"{recording_id}.wav"
+
+
+def audio_url_path(recording_id: str) -> str:
+    return f"/v1/voice/conference-recordings/{recording_id}/audio"
+
+
+async def start(session: AsyncSession, rt: Runtime, conference: Conference) -> ConferenceRecording:
+    """Idempotent: a room already being recorded returns its current recording."""
+    existing = await repo.active_recording(session, conference.org_id, conference.id)
+    if existing is not None:
+        return existing
+    if conference.status != "active":
+        raise Conflict(
+            f"Only an active conference can be recorded; this one is {conference.status}.",
+            code="conference_not_active",
+            details={"status": conference.status},
+        )
+    recording = ConferenceRecording(
+        id=new_id("rec"),
+        org_id=conference.org_id,
+        conference_id=conference.id,
+        status="in_progress",
+        channels=1,
+        created_at=rt.clock.now(),
+    )
+    path = recording_path(rt, conference.org_id, recording.id)
+    await rt.media.get(conference.backend).conference_start_recording(conference.id, path)
+    session.add(recording)
+    await session.flush()
+    return recording
+
+
+async def stop(session: AsyncSession, rt: Runtime, conference: Conference) -> ConferenceRecording:
+    recording = await repo.active_recording(session, conference.org_id, conference.id)
+    if recording is None:
+        raise Conflict("This conference is not being recorded.", code="not_recording")
+    await finish(session, rt, conference, recording)
+    return recording
+
+
+async def finish(
+    session: AsyncSession, rt: Runtime, conference: Conference, recording: ConferenceRecording
+) -> None:
+    from orbit_voice.conferences.legs import emit_event
+
+    result = await rt.media.get(conference.backend).conference_stop_recording(conference.id)
+    recording.status = "completed"
+    recording.path = str(result.path)
+    recording.format = result.format
+    recording.channels = result.channels
+    recording.duration_seconds = round(result.duration_seconds, 2)
+    recording.size_bytes = result.size_bytes
+    recording.completed_at = rt.clock.now()
+    await session.flush()
+    await emit_event(
+        session,
+        rt,
+        conference,
+        "conference.recording.completed",
+        recording=to_out(rt, recording).model_dump(mode="json"),
+    )
+
+
+async def finish_if_recording(session: AsyncSession, rt: Runtime, conference: Conference) -> None:
+    recording = await repo.active_recording(session, conference.org_id, conference.id)
+    if recording is not None:
+        await finish(session, rt, conference, recording)
+
+
+def _signed(rt: Runtime, recording: ConferenceRecording) -> tuple[str | None, str | None]:
+    if recording.status != "completed":
+        return None, None
+    expires_at = rt.clock.now() + URL_TTL
+    expires = int(expires_at.timestamp())
+    path = audio_url_path(recording.id)
+    sig = url_signature(rt.settings.signing_secret, path, expires)
+    base = rt.settings.public_base_url.rstrip("/")
+    return f"{base}{path}?expires={expires}&signature={sig}", iso(expires_at)
+
+
+def to_out(rt: Runtime, recording: ConferenceRecording) -> ConferenceRecordingOut:
+    url, expires_at = _signed(rt, recording)
+    return ConferenceRecordingOut(
+        id=recording.id,
+        conference_id=recording.conference_id,
+        status=recording.status,
+        duration_seconds=recording.duration_seconds,
+        format=recording.format,
+        channels=recording.channels,
+        size_bytes=recording.size_bytes,
+        signed_url=url,
+        signed_url_expires_at=expires_at,
+        created_at=recording.created_at,
+        completed_at=recording.completed_at,
+    )
+
+
+async def latest(session: AsyncSession, conference: Conference) -> ConferenceRecording:
+    recording = await repo.latest_recording(session, conference.org_id, conference.id)
+    if recording is None:
+        raise NotFound("This conference has no recording.", code="recording_not_found")
+    return recording
+
+
+async def audio_path(
+    session: AsyncSession, rt: Runtime, recording_id: str, expires: int, signature: str
+) -> Path:
+    """The file behind a signed URL, if the signature is valid and not expired."""
+    path = audio_url_path(recording_id)
+    if not verify_url_signature(rt.settings.signing_secret, path, expires, signature):
+        raise Forbidden("The URL signature is not valid.", code="invalid_signature")
+    if expires < int(rt.clock.now().timestamp()):
+        raise Forbidden("This recording URL has expired; fetch a new one.", code="url_expired")
+    # The signature is the credential here (no API key), so the row is found by id alone.
+    recording = await session.get(ConferenceRecording, recording_id)
+    if recording is None or recording.path is None or not Path(recording.path).exists():
+        raise NotFound("No such recording.", code="recording_not_found")
+    return Path(recording.path)

@@ -1,0 +1,343 @@
+"""``SipBackend``: the MediaBackend Protocol on the PJSIP engine.
+
+Each method hands a command to the engine thread and awaits its result; events the engine
+reports come back on the event loop and go, one at a time and in order, to the sink (media
+events) or to the inbound handler (INVITEs). pjsua2 is imported only when the backend
+starts, so a server without it still serves (live calls then answer 503).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from orbit_voice.config import Settings
+from orbit_voice.media.backend import (
+    EventSink,
+    InboundLeg,
+    LegNotFound,
+    MediaError,
+    MediaEvent,
+    MediaUnavailable,
+    MonitorMode,
+    OriginateRequest,
+    RecordingResult,
+    TrunkRoute,
+)
+from orbit_voice.media.sip.types import SipInvite, TrunkAuth
+
+if TYPE_CHECKING:
+    from orbit_voice.media.sip.engine import Engine
+
+log = logging.getLogger("orbit_voice.media.sip")
+
+T = TypeVar("T")
+COMMAND_TIMEOUT = 10.0
+InviteHandler = Callable[[SipInvite], Awaitable[Any]]
+_URI = re.compile(r"^(?P<scheme>sips?):(?:[^@;?]+@)?(?P<rest>.+)$", re.IGNORECASE)
+
+
+def target_uri(termination_uri: str, to: str) -> str:
+    """The Request-URI for ``to`` through a trunk: the trunk's URI with ``to`` as its user."""
+    match = _URI.match(termination_uri.strip())
+    if match is None:
+        raise MediaError(f"The trunk URI '{termination_uri}' is not a SIP URI.", code="bad_trunk")
+    return f"{match['scheme'].lower()}:{to}@{match['rest']}"
+
+
+class SipBackend:
+    name = "sip"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._engine: Engine | None = None
+        self._sink: EventSink | None = None
+        self._invite_handler: InviteHandler | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: asyncio.Queue[object] | None = None
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._rec_paths: dict[str, Path] = {}
+        self.cache_dir = settings.data_dir / "media-cache"
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def set_sink(self, sink: EventSink) -> None:
+        self._sink = sink
+
+    def set_invite_handler(self, handler: InviteHandler) -> None:
+        self._invite_handler = handler
+
+    @property
+    def running(self) -> bool:
+        return self._engine is not None and self._engine.running
+
+    async def start(self) -> None:
+        try:
+            from orbit_voice.media.sip.engine import Engine, EngineConfig
+        except ImportError as exc:  # no pjsua2 wheel for this platform
+            raise MediaUnavailable(f"pjsua2 is not importable: {exc}") from exc
+        s = self.settings
+        config = EngineConfig(
+            listen_address=s.sip_listen_address,
+            port=s.sip_port,
+            tls_port=s.sip_tls_port,
+            tls_cert_file=s.sip_tls_cert_file,
+            tls_key_file=s.sip_tls_key_file,
+            rtp_port_min=s.sip_rtp_port_min,
+            rtp_port_max=s.sip_rtp_port_max,
+            public_address=s.sip_public_address,
+            max_calls=s.sip_max_calls,
+            stats_interval=s.sip_stats_interval_seconds,
+        )
+        self._loop = asyncio.get_running_loop()
+        self._queue = asyncio.Queue()
+        engine = Engine(config, self._post)
+        await asyncio.to_thread(engine.start)
+        self._engine = engine
+        self._dispatcher = asyncio.create_task(self._dispatch(self._queue))
+
+    async def stop(self) -> None:
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            await asyncio.to_thread(engine.stop)
+        if self._queue is not None:
+            # Let the events of the teardown reach the sink before the dispatcher goes.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._queue.join(), 5)
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._dispatcher
+            self._dispatcher = None
+
+    def _post(self, item: object) -> None:
+        """Engine thread → event loop."""
+        loop, q = self._loop, self._queue
+        if loop is None or q is None:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is listening
+            loop.call_soon_threadsafe(q.put_nowait, item)
+
+    async def _dispatch(self, q: asyncio.Queue[object]) -> None:
+        while True:
+            item = await q.get()
+            try:
+                if isinstance(item, MediaEvent):
+                    if self._sink is not None:
+                        await self._sink(item)
+                elif isinstance(item, SipInvite):
+                    await self._on_invite(item)
+            except Exception:
+                log.exception("SIP event handling failed")
+            finally:
+                q.task_done()
+
+    async def _on_invite(self, invite: SipInvite) -> None:
+        if self._invite_handler is None:
+            await self.refuse(invite.token, 503)
+            return
+        try:
+            await self._invite_handler(invite)
+        except Exception:
+            log.exception("inbound INVITE handling failed")
+            with contextlib.suppress(MediaError):
+                await self.refuse(invite.token, 500)
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        engine = self._engine
+        if engine is None:
+            raise MediaUnavailable("The SIP engine is not running.")
+        future = engine.submit(lambda: fn(engine, *args))
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), COMMAND_TIMEOUT)
+        except TimeoutError as exc:
+            raise MediaUnavailable("The SIP engine did not answer in time.") from exc
+
+    def snapshot(self) -> dict[str, Any]:
+        engine = self._engine
+        if engine is None:
+            return {"running": False}
+        return {"running": engine.running}
+
+    async def engine_snapshot(self) -> dict[str, Any]:
+        from orbit_voice.media.sip.engine import Engine
+
+        return await self._run(Engine.snapshot)
+
+    # -- calls -----------------------------------------------------------------------
+
+    async def originate(self, request: OriginateRequest) -> None:
+        from orbit_voice.media.sip.engine import Engine
+
+        trunk: TrunkRoute | None = request.trunk
+        if trunk is None:
+            raise MediaError(
+                f"No SIP trunk to reach {request.to}.", code="no_trunk", details={"to": request.to}
+            )
+        if not request.to.startswith("+"):
+            raise MediaError(
+                f"{request.to} cannot be dialled over SIP yet.", code="unroutable_destination"
+            )
+        await self._run(
+            Engine.originate,
+            request.leg_id,
+            target_uri(trunk.termination_uri, request.to),
+            request.from_,
+            TrunkAuth(trunk.username, trunk.password),
+            trunk.codecs,
+            self.settings.sip_ring_timeout_seconds,
+        )
+
+    async def adopt_inbound(self, leg: InboundLeg) -> None:
+        raise MediaError(
+            "SIP inbound legs are taken from their INVITE (media.sip.inbound.handle_invite).",
+            code="not_supported",
+        )
+
+    async def claim(self, token: str, leg: InboundLeg) -> None:
+        from orbit_voice.media.sip.engine import Engine
+
+        await self._run(Engine.claim, token, leg.leg_id, leg.ring_timeout)
+
+    async def refuse(self, token: str, sip_code: int) -> None:
+        from orbit_voice.media.sip.engine import Engine
+
+        await self._run(Engine.refuse, token, sip_code)
+
+    async def answer(self, leg_id: str) -> None:
+        from orbit_voice.media.sip.engine import Engine
+
+        await self._run(Engine.answer, leg_id)
+
+    async def reject(self, leg_id: str, sip_code: int) -> None:
+        from orbit_voice.media.sip.engine import Engine
+
+        await self._run(Engine.reject, leg_id, sip_code)
+
+    async def hangup(self, leg_id: str) -> None:
+        from orbit_voice.media.sip.engine import Engine
+
+        await self._run(Engine.hangup, leg_id)
+
+    async def hold(self, leg_id: str, on: bool) -> None:
+        from orbit_voice.media.sip.engine import Engine
+
+        await self._run(Engine.hold, leg_id, on)
+
+    async def mute(self, leg_id: str, on: bool) -> None:
+        from orbit_voice.media.sip.engine import Engine
+
+        await self._run(Engine.mute, leg_id, on)
+
+    async def send_dtmf(self, leg_id: str, digits: str) -> None:
+        from orbit_voice.media.sip.engine import Engine
+
+        await self._run(Engine.send_dtmf, leg_id, digits)
+
+    # -- audio -----------------------------------------------------------------------
+
+    async def play(self, leg_id: str, text: str, language: str) -> None:
+        from orbit_voice.media.sip import tts
+        from orbit_voice.media.sip.engine import Engine
+
+        rate = await self._run(Engine.codec_rate, leg_id)
+        path = await tts.render(text, language, rate, self.cache_dir / "tts")
+        await self._run(Engine.play_prompt, leg_id, path, tts.wav_seconds(path))
+
+    async def play_audio(self, leg_id: str, path: Path, loop: bool) -> None:
+        from orbit_voice.media.sip import audiofile
+        from orbit_voice.media.sip.engine import Engine
+
+        playable = await audiofile.playable(path, self.cache_dir / "audio")
+        await self._run(Engine.play_audio, leg_id, playable, loop)
+
+    async def stop_audio(self, leg_id: str) -> None:
+        from orbit_voice.media.sip.engine import Engine
+
+        await self._run(Engine.stop_audio, leg_id)
+
+    async def bridge(self, leg_a: str, leg_b: str) -> None:
+        from orbit_voice.media.sip.engine import Engine
+
+        await self._run(Engine.bridge, leg_a, leg_b)
+
+    async def unbridge(self, leg_a: str, leg_b: str) -> None:
+        from orbit_voice.media.sip.engine import Engine
+
+        await self._run(Engine.unbridge, leg_a, leg_b)
+
+    # -- recording -------------------------------------------------------------------
+
+    async def start_recording(self, leg_id: str, path: Path, dual_channel: bool) -> None:
+        from orbit_voice.media.sip.engine import Engine
+
+        parts = ["far", "near"] if dual_channel else ["mix"]
+        files = [path.with_suffix(f".{part}.wav") for part in parts]
+        await self._run(Engine.start_recording, leg_id, files, dual_channel)
+        self._rec_paths.setdefault(leg_id, path)
+
+    async def stop_recording(self, leg_id: str, trim: bool) -> RecordingResult:
+        return await self._finish(leg_id, trim)
+
+    async def _finish(self, owner: str, trim: bool) -> RecordingResult:
+        from orbit_voice.media.sip import recording
+        from orbit_voice.media.sip.engine import Engine
+
+        path = self._rec_paths.pop(owner, None)
+        if path is None:
+            raise LegNotFound(f"{owner} is not being recorded.")
+        files, dual = await self._run(Engine.stop_recording, owner)
+        return await asyncio.to_thread(
+            recording.finish, files, dual, path.with_suffix(".mp3"), trim
+        )
+
+    # -- conferences -----------------------------------------------------------------
+
+    async def conference_join(self, room_id: str, leg_id: str, *, muted: bool) -> None:
+        from orbit_voice.media.sip.engine import Engine
+
+        await self._run(Engine.conference_join, room_id, leg_id, muted)
+
+    async def conference_leave(self, room_id: str, leg_id: str) -> None:
+        from orbit_voice.media.sip.engine import Engine
+
+        await self._run(Engine.conference_leave, room_id, leg_id)
+
+    async def conference_mute(self, room_id: str, leg_id: str, on: bool) -> None:
+        from orbit_voice.media.sip.engine import Engine
+
+        await self._run(Engine.conference_mute, room_id, leg_id, on)
+
+    async def conference_start_recording(self, room_id: str, path: Path) -> None:
+        from orbit_voice.media.sip.engine import Engine
+
+        owner = f"room:{room_id}"
+        await self._run(Engine.start_recording, owner, [path.with_suffix(".mix.wav")], False)
+        self._rec_paths.setdefault(owner, path)
+
+    async def conference_stop_recording(self, room_id: str) -> RecordingResult:
+        return await self._finish(f"room:{room_id}", trim=False)
+
+    async def conference_end(self, room_id: str) -> None:
+        from orbit_voice.media.sip.engine import Engine
+
+        await self._run(Engine.conference_end, room_id)
+
+    # -- monitoring ------------------------------------------------------------------
+
+    async def monitor(
+        self, call_leg: str, agent_leg: str | None, supervisor_leg: str, mode: MonitorMode
+    ) -> None:
+        from orbit_voice.media.sip.engine import Engine
+
+        await self._run(Engine.monitor, call_leg, agent_leg, supervisor_leg, mode)
+
+    async def unmonitor(self, supervisor_leg: str) -> None:
+        from orbit_voice.media.sip.engine import Engine
+
+        await self._run(Engine.unmonitor, supervisor_leg)

@@ -1,0 +1,24 @@
+"""Plain data crossing the engine thread's boundary (no pjsua2 import here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TrunkAuth:
+    username: str | None
+    password: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class SipInvite:
+    """An INVITE waiting for a decision: ``claim`` it as a leg or ``refuse`` it."""
+
+    token: str
+    sip_call_id: str
+    source_host: str
+    source_port: int
+    request_user: str  # user part of the Request-URI (the number dialled)
+    to_user: str
+    from_user: str

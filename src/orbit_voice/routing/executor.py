@@ -1,0 +1,180 @@
+"""Running a routing action on a call: the one place number handlers, IVR options, queue
+overflows and ring-group fallbacks turn into call control.
+
+Actions: agent, ivr, queue, ring_group, extension, voicemail, forward, hangup, conference
+(number handlers) and transfer_agent, transfer_number, submenu (IVR options; ``repeat`` is
+handled by the IVR runner itself). Domains that may not be installed yet (queues, ring
+groups, conferences) are imported when used.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orbit_voice.calls.models import Call
+from orbit_voice.calls.state import TERMINAL, record_event, transition
+from orbit_voice.errors import Invalid, OrbitError
+from orbit_voice.media.backend import MediaError
+from orbit_voice.runtime import Runtime
+
+log = logging.getLogger("orbit_voice.routing.executor")
+
+ACTIONS = frozenset(
+    {
+        "agent",
+        "ivr",
+        "queue",
+        "ring_group",
+        "extension",
+        "voicemail",
+        "forward",
+        "hangup",
+        "conference",
+        "transfer_agent",
+        "transfer_number",
+        "submenu",
+        "repeat",
+    }
+)
+
+
+class RoutingUnavailable(OrbitError):
+    status_code = 503
+    code = "routing_unavailable"
+
+
+async def ensure_answered(session: AsyncSession, rt: Runtime, call: Call) -> bool:
+    """Answer a still-ringing inbound call on the platform's side; False if the call is over."""
+    if call.status in TERMINAL:
+        return False
+    if call.status == "ringing" and call.direction == "inbound":
+        from orbit_voice.calls import service as calls
+
+        await rt.media.get(call.backend).answer(call.id)
+        await transition(
+            session,
+            call,
+            "in_progress",
+            rt.clock.now(),
+            sip_code=200,
+            data={"answered_by": "routing"},
+        )
+        calls.after_answer(session, rt, call)
+    return call.status == "in_progress"
+
+
+async def run_action(
+    session: AsyncSession, rt: Runtime, call: Call, action: str, target: str | None
+) -> None:
+    """Do ``action`` to ``call``. A target that no longer exists, a missing domain or a media
+    failure ends the call (event ``routing.failed``) rather than leaving the caller in silence.
+    """
+    if not await ensure_answered(session, rt, call):
+        return
+    try:
+        await _dispatch(session, rt, call, action, target)
+    except (OrbitError, ValidationError) as exc:
+        code = exc.code if isinstance(exc, OrbitError) else "validation_error"
+        message = exc.message if isinstance(exc, OrbitError) else str(exc)
+        log.warning(
+            "routing %s -> %s failed: %s", action, target, message, extra={"call_id": call.id}
+        )
+        await fail(session, rt, call, action, target, code=code, message=message)
+
+
+async def fail(
+    session: AsyncSession,
+    rt: Runtime,
+    call: Call,
+    action: str,
+    target: str | None,
+    *,
+    code: str,
+    message: str,
+) -> None:
+    """Record why routing could not go on, and end the call."""
+    if call.status in TERMINAL:
+        return
+    await record_event(
+        session,
+        call,
+        "routing.failed",
+        rt.clock.now(),
+        data={"action": action, "target": target, "code": code, "message": message},
+    )
+    await hangup(session, rt, call, end_reason="routing_failed")
+
+
+async def hangup(session: AsyncSession, rt: Runtime, call: Call, *, end_reason: str) -> None:
+    from orbit_voice.calls import service as calls
+
+    if call.status in TERMINAL:
+        return
+    try:
+        await rt.media.get(call.backend).hangup(call.id)
+    except MediaError:
+        log.warning("hangup failed", extra={"call_id": call.id})
+    if call.status == "in_progress":
+        await calls.end(session, rt, call, "completed", end_reason=end_reason)
+    else:
+        await calls.end(session, rt, call, "cancelled", end_reason=end_reason, sip_code=487)
+
+
+def _require(target: str | None, action: str) -> str:
+    if not target:
+        raise Invalid(f"The {action} action needs a target.", code="target_required")
+    return target
+
+
+async def _dispatch(
+    session: AsyncSession, rt: Runtime, call: Call, action: str, target: str | None
+) -> None:
+    match action:
+        case "agent" | "transfer_agent":
+            agents: Any = _import("orbit_voice.agents.service", "connect_to_agent")
+            await agents.connect_to_agent(session, rt, call, _require(target, action))
+        case "queue":
+            queues: Any = _import("orbit_voice.queues.service", "enqueue")
+            await queues.enqueue(session, rt, call, _require(target, action), priority=0)
+        case "ring_group":
+            ring_groups: Any = _import("orbit_voice.ring_groups.service", "ring")
+            await ring_groups.ring(session, rt, call, _require(target, action))
+        case "conference":
+            dialin: Any = _import("orbit_voice.conferences.dialin", "start_pin_prompt")
+            await dialin.start_pin_prompt(session, rt, call)
+        case "voicemail":
+            from orbit_voice.voicemail import runner as voicemail
+
+            await voicemail.start(session, rt, call, target)
+        case "ivr" | "submenu":
+            from orbit_voice.ivr import runner as ivr
+
+            await ivr.start(session, rt, call, _require(target, action))
+        case "forward" | "transfer_number" | "extension":
+            from orbit_voice.calls import service as calls
+            from orbit_voice.calls.schemas import TransferIn
+
+            body = TransferIn.model_validate({"to": _require(target, action)})
+            await calls.transfer(session, rt, call, body)
+        case "hangup":
+            await hangup(session, rt, call, end_reason="routing_hangup")
+        case "repeat":
+            raise Invalid("repeat only has a meaning inside an IVR menu.", code="invalid_action")
+        case _:
+            raise Invalid(f"Unknown routing action '{action}'.", code="invalid_action")
+
+
+def _import(module: str, attr: str) -> Any:
+    import importlib
+
+    try:
+        mod = importlib.import_module(module)
+    except ImportError as exc:
+        raise RoutingUnavailable(f"{module} is not installed on this server.") from exc
+    if not hasattr(mod, attr):
+        raise RoutingUnavailable(f"{module}.{attr} is not available on this server.")
+    return mod

@@ -1,0 +1,190 @@
+"""Who is listening to a call's keypad right now: an IVR menu, a voicemail, a PIN prompt.
+
+The state lives in the ``call_gathers`` row of the call (at most one per call), so a digit,
+a timer and an API request handled in different sessions see the same thing. A gatherer is a
+module with::
+
+    async def on_digit(session, rt, call, gather, digit) -> None   # or (session, rt, call, digit)
+    async def on_call_end(session, rt, call, gather) -> None        # optional; or without gather
+
+listed in ``HANDLERS`` under its kind. Modules are imported when first needed, so a kind whose
+package has not landed yet simply does nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orbit_voice.calls.models import Call
+from orbit_voice.db import after_commit
+from orbit_voice.routing.jobs import run_job
+from orbit_voice.routing.models import CallGather
+from orbit_voice.runtime import Runtime
+
+log = logging.getLogger("orbit_voice.routing.gather")
+
+HANDLERS: dict[str, str] = {
+    "ivr": "orbit_voice.ivr.runner",
+    "voicemail": "orbit_voice.voicemail.runner",
+    "conference_pin": "orbit_voice.conferences.dialin",
+}
+
+TimeoutFn = Callable[[AsyncSession, Runtime, Call, CallGather], Awaitable[None]]
+
+
+def register(kind: str, module: str) -> None:
+    """Add a gatherer kind (``module`` is imported lazily)."""
+    HANDLERS[kind] = module
+
+
+async def current(session: AsyncSession, call_id: str) -> CallGather | None:
+    return (
+        await session.execute(select(CallGather).where(CallGather.call_id == call_id))
+    ).scalar_one_or_none()
+
+
+async def begin(
+    session: AsyncSession,
+    call: Call,
+    kind: str,
+    now: datetime,
+    *,
+    ref_id: str | None = None,
+    state: dict[str, Any] | None = None,
+) -> CallGather:
+    """Make ``kind`` the call's gatherer, replacing any other (whose timers then lapse)."""
+    gather = await current(session, call.id)
+    if gather is None:
+        gather = CallGather(
+            call_id=call.id,
+            org_id=call.org_id,
+            kind=kind,
+            ref_id=ref_id,
+            epoch=1,
+            state=dict(state or {}),
+            started_at=now,
+            updated_at=now,
+        )
+        session.add(gather)
+    else:
+        gather.kind = kind
+        gather.ref_id = ref_id
+        gather.epoch += 1
+        gather.state = dict(state or {})
+        gather.started_at = now
+        gather.updated_at = now
+    await session.flush()
+    return gather
+
+
+async def rearm(
+    session: AsyncSession, gather: CallGather, now: datetime, **changes: Any
+) -> CallGather:
+    """Start a new epoch (older timers lapse), updating ``state`` with ``changes``."""
+    gather.epoch += 1
+    gather.state = {**gather.state, **changes}
+    gather.updated_at = now
+    await session.flush()
+    return gather
+
+
+async def clear(session: AsyncSession, call_id: str) -> None:
+    gather = await current(session, call_id)
+    if gather is not None:
+        await session.delete(gather)
+        await session.flush()
+
+
+def arm_timer(
+    session: AsyncSession,
+    rt: Runtime,
+    gather: CallGather,
+    seconds: float,
+    fire: TimeoutFn,
+) -> None:
+    """Call ``fire`` after ``seconds`` (on ``rt.clock``) if the gatherer has not moved on.
+
+    Armed once the current transaction commits; ``fire`` runs in its own transaction with the
+    call row locked, only while the call is connected and its gatherer is the same kind and
+    epoch as now.
+    """
+    call_id, kind, epoch = gather.call_id, gather.kind, gather.epoch
+
+    async def wait_and_fire() -> None:
+        await rt.clock.sleep(seconds)
+
+        async def job(session: AsyncSession) -> None:
+            from orbit_voice.calls import repository as calls_repo
+
+            call = await calls_repo.get_call(session, None, call_id, lock=True)
+            if call is None or call.status != "in_progress":
+                return
+            now_gather = await current(session, call_id)
+            if now_gather is None or now_gather.kind != kind or now_gather.epoch != epoch:
+                return
+            await fire(session, rt, call, now_gather)
+
+        await run_job(rt, job, what=f"{kind} timer", call_id=call_id)
+
+    async def spawn() -> None:
+        _spawn(rt, wait_and_fire())
+
+    after_commit(session, spawn)
+
+
+def _spawn(rt: Runtime, coro: Coroutine[Any, Any, None]) -> None:
+    rt.clock.spawn(coro)
+
+
+def _arity(fn: Any) -> int:
+    return len(inspect.signature(fn).parameters)
+
+
+def _module(kind: str) -> Any | None:
+    path = HANDLERS.get(kind)
+    if path is None:
+        return None
+    try:
+        return importlib.import_module(path)
+    except ImportError:
+        log.warning("no gatherer module for kind %s", kind)
+        return None
+
+
+async def on_digit(session: AsyncSession, rt: Runtime, call: Call, digit: str) -> bool:
+    """Hand ``digit`` to the call's current gatherer; False when nothing is gathering."""
+    gather = await current(session, call.id)
+    if gather is None:
+        return False
+    module = _module(gather.kind)
+    handler = getattr(module, "on_digit", None) if module is not None else None
+    if handler is None:
+        return False
+    if _arity(handler) >= 5:
+        await handler(session, rt, call, gather, digit)
+    else:
+        await handler(session, rt, call, digit)
+    return True
+
+
+async def on_call_end(session: AsyncSession, rt: Runtime, call: Call) -> None:
+    """The call is ending: let its gatherer finish (a voicemail keeps what was said)."""
+    gather = await current(session, call.id)
+    if gather is None:
+        return
+    module = _module(gather.kind)
+    handler = getattr(module, "on_call_end", None) if module is not None else None
+    if handler is not None:
+        if _arity(handler) >= 4:
+            await handler(session, rt, call, gather)
+        else:
+            await handler(session, rt, call)
+    await clear(session, call.id)

@@ -1,0 +1,1 @@
+"""SIP credentials and the extensions they own (softphones, desk phones)."""

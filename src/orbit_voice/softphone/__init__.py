@@ -1,0 +1,1 @@
+"""Short-lived softphone tokens and the dial endpoint they authorise."""

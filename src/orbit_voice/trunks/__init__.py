@@ -1,0 +1,1 @@
+"""SIP trunks: bring-your-own-carrier connections (termination, origination, auth, codecs)."""
