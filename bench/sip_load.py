@@ -69,10 +69,11 @@ def caller_scenario(hold: float) -> str:
 async def run_sipp(target_port: int, rate: float, calls: int, hold: float) -> tuple[int, int, int]:
     """(successful, failed, peak open) calls of one sipp UAC run."""
     port = random.randint(20000, 29999)
+    scenario = caller_scenario(hold)
     proc = await asyncio.create_subprocess_exec(
         "sipp",
         "-sf",
-        caller_scenario(hold),
+        scenario,
         f"127.0.0.1:{target_port}",
         "-s",
         NUMBER,
@@ -95,6 +96,7 @@ async def run_sipp(target_port: int, rate: float, calls: int, hold: float) -> tu
         cwd=tempfile.gettempdir(),  # sipp writes its error log (-trace_err) next to the scenario
     )
     out, _ = await proc.communicate()
+    os.unlink(scenario)
     text = out.decode(errors="replace")
 
     def total(label: str) -> int:

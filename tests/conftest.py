@@ -4,6 +4,8 @@ FakeClock, and API clients holding real keys."""
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -44,16 +46,34 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
         asyncio.run(reset())
     else:
-        url = "sqlite+aiosqlite:///" + str(tmp_path_factory.mktemp("db") / "orbit.db")
+        template = tmp_path_factory.mktemp("db") / "template.db"
+        url = "sqlite+aiosqlite:///" + str(template)
     upgrade(url)
+    if not USE_POSTGRES:
+        # Fold the WAL into the file so a plain copy is a complete, migrated database.
+        with sqlite3.connect(template) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return url
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def test_database_url(database_url: str, tmp_path: Path) -> str:
+    """PostgreSQL: the shared migrated database (emptied per test by ``app``).
+    SQLite: a private copy of the migrated template, so no test can see, or be locked out
+    by, a connection another test left behind."""
+    if not database_url.startswith("sqlite"):
+        return database_url
+    template = Path(database_url.split(":///", 1)[1])
+    copy = tmp_path / "orbit.db"
+    shutil.copyfile(template, copy)
+    return "sqlite+aiosqlite:///" + str(copy)
+
+
+@pytest.fixture
+def settings(test_database_url: str, tmp_path: Path) -> Settings:
     return Settings(
         environment="test",
-        database_url=database_url,
+        database_url=test_database_url,
         data_dir=tmp_path / "data",
         webhooks_allow_private=True,
         webhooks_enabled=False,
@@ -85,7 +105,8 @@ async def _truncate(url: str) -> None:
 
 @pytest.fixture
 async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[Any]:
-    await _truncate(settings.database_url)
+    if settings.database_url.startswith("postgresql"):
+        await _truncate(settings.database_url)
     application = create_app(settings, clock=clock, run_workers=False)
     async with application.router.lifespan_context(application):
         yield application
