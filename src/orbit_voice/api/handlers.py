@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from orbit_voice.api.envelope import error_response
@@ -66,6 +67,15 @@ def install(app: FastAPI) -> None:
             message = f"Method {request.method} is not allowed on {request.url.path}."
         return error_response(
             request, exc.status_code, code, message, headers=getattr(exc, "headers", None)
+        )
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
+        return error_response(
+            request,
+            409,
+            "concurrent_update",
+            "The resource changed while this request ran; read it again and retry.",
         )
 
     @app.exception_handler(Exception)

@@ -10,6 +10,7 @@ import logging
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from orbit_voice.calls import recordings, service
 from orbit_voice.calls import repository as repo
@@ -20,6 +21,7 @@ from orbit_voice.media.backend import MediaError, MediaEvent, MediaEventKind
 from orbit_voice.runtime import Runtime
 
 log = logging.getLogger("orbit_voice.calls.events")
+STALE_RETRIES = 5
 
 _FINAL = {
     MediaEventKind.BUSY: ("busy", "busy"),
@@ -38,21 +40,36 @@ class CallEventHandler:
         self.rt = rt
 
     async def handle(self, event: MediaEvent) -> None:
-        try:
-            async with self.rt.sessionmaker() as session:
-                call = await repo.get_call(session, None, event.leg_id, lock=True)
-                if call is None:
-                    log.warning("media event for unknown leg", extra={"call_id": event.leg_id})
-                    return
-                await self._apply(session, call, event)
-                await session.commit()
-                hooks = pop_after_commit(session)
-            for hook in hooks:
-                await hook()
-        except Exception:
-            log.exception(
-                "failed to apply media event %s", event.kind, extra={"call_id": event.leg_id}
-            )
+        # A concurrent change to the same call (StaleDataError from the version check) means
+        # our read was stale: apply the event again to the fresh row.
+        for attempt in range(1, STALE_RETRIES + 1):
+            try:
+                await self._handle_once(event)
+                return
+            except StaleDataError:
+                if attempt == STALE_RETRIES:
+                    log.error(
+                        "gave up on media event %s after concurrent updates",
+                        event.kind,
+                        extra={"call_id": event.leg_id},
+                    )
+            except Exception:
+                log.exception(
+                    "failed to apply media event %s", event.kind, extra={"call_id": event.leg_id}
+                )
+                return
+
+    async def _handle_once(self, event: MediaEvent) -> None:
+        async with self.rt.sessionmaker() as session:
+            call = await repo.get_call(session, None, event.leg_id, lock=True)
+            if call is None:
+                log.warning("media event for unknown leg", extra={"call_id": event.leg_id})
+                return
+            await self._apply(session, call, event)
+            await session.commit()
+            hooks = pop_after_commit(session)
+        for hook in hooks:
+            await hook()
 
     async def _apply(self, session: AsyncSession, call: Call, event: MediaEvent) -> None:
         rt, now = self.rt, self.rt.clock.now()
