@@ -3,22 +3,19 @@ read through URLs signed for 24 hours."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orbit_voice import signed_urls
 from orbit_voice.calls import repository as repo
 from orbit_voice.calls.models import Call, Recording
 from orbit_voice.calls.schemas import RecordingOut, RecordingSummary
 from orbit_voice.calls.state import record_event
-from orbit_voice.errors import Conflict, Forbidden, NotFound
+from orbit_voice.errors import Conflict, NotFound
 from orbit_voice.kit.ids import new_id
-from orbit_voice.kit.signing import url_signature, verify_url_signature
 from orbit_voice.kit.timeutil import iso
 from orbit_voice.runtime import Runtime
-
-URL_TTL = timedelta(hours=24)
 
 
 def recording_path(rt: Runtime, org_id: str, recording_id: str) -> Path:
@@ -101,12 +98,8 @@ async def finish_if_recording(session: AsyncSession, rt: Runtime, call: Call) ->
 def _signed(rt: Runtime, recording: Recording) -> tuple[str | None, str | None]:
     if recording.status != "completed":
         return None, None
-    expires_at = rt.clock.now() + URL_TTL
-    expires = int(expires_at.timestamp())
-    path = f"/v1/voice/recordings/{recording.id}/audio"
-    sig = url_signature(rt.settings.signing_secret, path, expires)
-    base = rt.settings.public_base_url.rstrip("/")
-    return f"{base}{path}?expires={expires}&signature={sig}", iso(expires_at)
+    url, expires_at = signed_urls.sign(rt, f"/v1/voice/recordings/{recording.id}/audio")
+    return url, iso(expires_at)
 
 
 def to_out(rt: Runtime, recording: Recording) -> RecordingOut:
@@ -144,11 +137,7 @@ async def audio_path(
     session: AsyncSession, rt: Runtime, recording_id: str, expires: int, signature: str
 ) -> Path:
     """The file behind a signed URL, if the signature is valid and not expired."""
-    path = f"/v1/voice/recordings/{recording_id}/audio"
-    if not verify_url_signature(rt.settings.signing_secret, path, expires, signature):
-        raise Forbidden("The URL signature is not valid.", code="invalid_signature")
-    if expires < int(rt.clock.now().timestamp()):
-        raise Forbidden("This recording URL has expired; fetch a new one.", code="url_expired")
+    signed_urls.check(rt, f"/v1/voice/recordings/{recording_id}/audio", expires, signature)
     recording = await session.get(Recording, recording_id)
     if recording is None or recording.path is None or not Path(recording.path).exists():
         raise NotFound("No such recording.", code="recording_not_found")

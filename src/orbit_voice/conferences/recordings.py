@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orbit_voice import signed_urls
 from orbit_voice.conferences import repository as repo
 from orbit_voice.conferences.models import Conference, ConferenceRecording
 from orbit_voice.conferences.schemas import ConferenceRecordingOut
-from orbit_voice.errors import Conflict, Forbidden, NotFound
+from orbit_voice.errors import Conflict, NotFound
 from orbit_voice.kit.ids import new_id
-from orbit_voice.kit.signing import url_signature, verify_url_signature
 from orbit_voice.kit.timeutil import iso
 from orbit_voice.runtime import Runtime
-
-URL_TTL = timedelta(hours=24)
 
 
 def recording_path(rt: Runtime, org_id: str, recording_id: str) -> Path:
@@ -93,12 +90,8 @@ async def finish_if_recording(session: AsyncSession, rt: Runtime, conference: Co
 def _signed(rt: Runtime, recording: ConferenceRecording) -> tuple[str | None, str | None]:
     if recording.status != "completed":
         return None, None
-    expires_at = rt.clock.now() + URL_TTL
-    expires = int(expires_at.timestamp())
-    path = audio_url_path(recording.id)
-    sig = url_signature(rt.settings.signing_secret, path, expires)
-    base = rt.settings.public_base_url.rstrip("/")
-    return f"{base}{path}?expires={expires}&signature={sig}", iso(expires_at)
+    url, expires_at = signed_urls.sign(rt, audio_url_path(recording.id))
+    return url, iso(expires_at)
 
 
 def to_out(rt: Runtime, recording: ConferenceRecording) -> ConferenceRecordingOut:
@@ -129,11 +122,7 @@ async def audio_path(
     session: AsyncSession, rt: Runtime, recording_id: str, expires: int, signature: str
 ) -> Path:
     """The file behind a signed URL, if the signature is valid and not expired."""
-    path = audio_url_path(recording_id)
-    if not verify_url_signature(rt.settings.signing_secret, path, expires, signature):
-        raise Forbidden("The URL signature is not valid.", code="invalid_signature")
-    if expires < int(rt.clock.now().timestamp()):
-        raise Forbidden("This recording URL has expired; fetch a new one.", code="url_expired")
+    signed_urls.check(rt, audio_url_path(recording_id), expires, signature)
     # The signature is the credential here (no API key), so the row is found by id alone.
     recording = await session.get(ConferenceRecording, recording_id)
     if recording is None or recording.path is None or not Path(recording.path).exists():

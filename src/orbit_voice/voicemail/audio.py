@@ -5,14 +5,13 @@ from __future__ import annotations
 import array
 import math
 import os
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
-from orbit_voice.kit.signing import url_signature, verify_url_signature
+from orbit_voice import signed_urls
 from orbit_voice.media.audio import write_wav
 from orbit_voice.runtime import Runtime
 
-URL_TTL = timedelta(hours=24)
 BEEP_HZ = 1000.0
 BEEP_SECONDS = 0.4
 BEEP_RATE = 8000
@@ -51,20 +50,9 @@ def _url_path(message_id: str) -> str:
 
 
 def signed_url(rt: Runtime, message_id: str) -> tuple[str, datetime]:
-    expires_at = rt.clock.now() + URL_TTL
-    expires = int(expires_at.timestamp())
-    path = _url_path(message_id)
-    sig = url_signature(rt.settings.signing_secret, path, expires)
-    base = rt.settings.public_base_url.rstrip("/")
-    return f"{base}{path}?expires={expires}&signature={sig}", expires_at
+    return signed_urls.sign(rt, _url_path(message_id))
 
 
 def verify(rt: Runtime, message_id: str, expires: int, signature: str) -> str | None:
     """None when the URL is good, else the error code."""
-    if not verify_url_signature(
-        rt.settings.signing_secret, _url_path(message_id), expires, signature
-    ):
-        return "invalid_signature"
-    if expires < int(rt.clock.now().timestamp()):
-        return "url_expired"
-    return None
+    return signed_urls.problem(rt, _url_path(message_id), expires, signature)
