@@ -13,6 +13,7 @@ from sqlalchemy import text
 from orbit_voice import __version__
 from orbit_voice.api import handlers
 from orbit_voice.api.middleware import RequestIdMiddleware
+from orbit_voice.api.retry import RetryOnConcurrentUpdate
 from orbit_voice.calls.events import CallEventHandler
 from orbit_voice.config import Settings, get_settings
 from orbit_voice.db import make_engine, make_sessionmaker
@@ -110,6 +111,7 @@ def create_app(
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
         return {"status": "ready", "database": "ok"}
 
+    app.add_middleware(RetryOnConcurrentUpdate)
     app.add_middleware(IdempotencyMiddleware)
     if settings.cors_origins:
         app.add_middleware(
