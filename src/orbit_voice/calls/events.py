@@ -31,10 +31,6 @@ _FINAL = {
 }
 
 
-async def deliver_to_sink(rt: Runtime, event: MediaEvent) -> None:
-    await rt.media.dispatch(event)
-
-
 class CallEventHandler:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt

@@ -112,7 +112,11 @@ async def list_events(
 
 
 def _dial_after_commit(
-    session: AsyncSession, rt: Runtime, call: Call, trunk: TrunkRoute | None = None
+    session: AsyncSession,
+    rt: Runtime,
+    call: Call,
+    trunk: TrunkRoute | None = None,
+    ring_timeout: float | None = None,
 ) -> None:
     """Dial once the row is saved, so media events always find their call."""
     request = OriginateRequest(
@@ -120,7 +124,7 @@ def _dial_after_commit(
         org_id=call.org_id,
         to=call.to,
         from_=call.from_,
-        ring_timeout=rt.settings.sim_ring_timeout_seconds,
+        ring_timeout=ring_timeout or rt.settings.sim_ring_timeout_seconds,
         trunk=trunk,
     )
     backend = rt.media.get(call.backend)
@@ -129,14 +133,58 @@ def _dial_after_commit(
         try:
             await backend.originate(request)
         except MediaError as exc:
-            from orbit_voice.calls.events import deliver_to_sink
-
-            await deliver_to_sink(
-                rt,
-                MediaEvent(call.id, MediaEventKind.FAILED, {"cause": exc.code, "sip_code": None}),
+            await rt.media.dispatch(
+                MediaEvent(call.id, MediaEventKind.FAILED, {"cause": exc.code, "sip_code": None})
             )
 
     after_commit(session, dial)
+
+
+async def dial_leg(
+    session: AsyncSession,
+    rt: Runtime,
+    *,
+    org_id: str,
+    backend: str,
+    to: str,
+    from_: str,
+    leg_role: str,
+    webhook_url: str | None,
+    max_duration: int,
+    parent_call_id: str | None = None,
+    agent_id: str | None = None,
+    metadata: dict[str, Any] | None = None,
+    trunk: TrunkRoute | None = None,
+    ring_timeout: float | None = None,
+) -> Call:
+    """A new outbound leg the platform places (transfer, agent, ring group, conference,
+    supervisor): a call row shown in the calls list, dialled once the transaction commits."""
+    now = rt.clock.now()
+    leg = Call(
+        id=new_id("call"),
+        org_id=org_id,
+        direction="outbound",
+        to=to,
+        from_=from_,
+        agent_id=agent_id,
+        webhook_url=webhook_url,
+        record=False,
+        max_duration=max_duration,
+        metadata_=metadata or {},
+        status="initiating",
+        backend=backend,
+        muted=False,
+        on_hold=False,
+        parent_call_id=parent_call_id,
+        leg_role=leg_role,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(leg)
+    await session.flush()
+    await record_event(session, leg, "call.initiated", now, to_status="initiating")
+    _dial_after_commit(session, rt, leg, trunk, ring_timeout)
+    return leg
 
 
 async def create(session: AsyncSession, rt: Runtime, auth: AuthContext, body: CallCreate) -> Call:
@@ -401,32 +449,20 @@ async def _spawn_leg(
         from orbit_voice.media.sip.routes import require_trunk
 
         trunk = await require_trunk(session, rt.settings, call.org_id, from_, param="to")
-    now = rt.clock.now()
-    leg = Call(
-        id=new_id("call"),
+    return await dial_leg(
+        session,
+        rt,
         org_id=call.org_id,
-        direction="outbound",
+        backend=call.backend,
         to=to,
         from_=from_,
-        agent_id=to if to.startswith("agt_") else None,
-        webhook_url=call.webhook_url,
-        record=False,
-        max_duration=call.max_duration,
-        metadata_={},
-        status="initiating",
-        backend=call.backend,
-        muted=False,
-        on_hold=False,
-        parent_call_id=call.id,
         leg_role=role,
-        created_at=now,
-        updated_at=now,
+        webhook_url=call.webhook_url,
+        max_duration=call.max_duration,
+        parent_call_id=call.id,
+        agent_id=to if to.startswith("agt_") else None,
+        trunk=trunk,
     )
-    session.add(leg)
-    await session.flush()
-    await record_event(session, leg, "call.initiated", now, to_status="initiating")
-    _dial_after_commit(session, rt, leg, trunk)
-    return leg
 
 
 async def _no_transfer_in_flight(session: AsyncSession, call: Call) -> None:

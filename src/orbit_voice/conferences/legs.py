@@ -15,11 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orbit_voice.calls import repository as calls_repo
 from orbit_voice.calls import service as calls_service
 from orbit_voice.calls.models import Call
-from orbit_voice.calls.state import TERMINAL, record_event
+from orbit_voice.calls.state import TERMINAL
 from orbit_voice.conferences import repository as repo
 from orbit_voice.conferences.models import Conference, ConferenceParticipant
 from orbit_voice.conferences.views import webhook_data
-from orbit_voice.kit.ids import new_id
 from orbit_voice.media.backend import MediaError
 from orbit_voice.runtime import Runtime
 from orbit_voice.webhooks.outbox import emit
@@ -61,30 +60,19 @@ async def dial(
         from orbit_voice.media.sip.routes import require_trunk
 
         trunk = await require_trunk(session, rt.settings, conference.org_id, from_, param="from")
-    now = rt.clock.now()
-    leg = Call(
-        id=new_id("call"),
+    return await calls_service.dial_leg(
+        session,
+        rt,
         org_id=conference.org_id,
-        direction="outbound",
+        backend=conference.backend,
         to=to,
         from_=from_,
-        webhook_url=conference.webhook_url,
-        record=False,
-        max_duration=LEG_MAX_DURATION,
-        metadata_={"conference_id": conference.id},
-        status="initiating",
-        backend=conference.backend,
-        muted=False,
-        on_hold=False,
         leg_role="conference",
-        created_at=now,
-        updated_at=now,
+        webhook_url=conference.webhook_url,
+        max_duration=LEG_MAX_DURATION,
+        metadata={"conference_id": conference.id},
+        trunk=trunk,
     )
-    session.add(leg)
-    await session.flush()
-    await record_event(session, leg, "call.initiated", now, to_status="initiating")
-    calls_service._dial_after_commit(session, rt, leg, trunk)
-    return leg
 
 
 async def hang_up(session: AsyncSession, rt: Runtime, call: Call, reason: str) -> None:

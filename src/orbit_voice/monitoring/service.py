@@ -17,7 +17,6 @@ from orbit_voice.calls import service as calls_service
 from orbit_voice.calls.models import Call
 from orbit_voice.calls.state import TERMINAL, record_event
 from orbit_voice.errors import Conflict, Invalid
-from orbit_voice.kit.ids import new_id
 from orbit_voice.media.backend import MediaError, MonitorMode
 from orbit_voice.monitoring import repository as repo
 from orbit_voice.monitoring.models import CallMonitor
@@ -126,27 +125,19 @@ async def start(
         from orbit_voice.media.sip.routes import require_trunk
 
         trunk = await require_trunk(session, rt.settings, call.org_id, from_, param="supervisor")
-    leg = Call(
-        id=new_id("call"),
+    leg = await calls_service.dial_leg(
+        session,
+        rt,
         org_id=call.org_id,
-        direction="outbound",
+        backend=call.backend,
         to=supervisor,
         from_=from_,
-        webhook_url=call.webhook_url,
-        record=False,
-        max_duration=call.max_duration,
-        metadata_={},
-        status="initiating",
-        backend=call.backend,
-        muted=False,
-        on_hold=False,
-        parent_call_id=call.id,
         leg_role="supervisor",
-        created_at=now,
-        updated_at=now,
+        webhook_url=call.webhook_url,
+        max_duration=call.max_duration,
+        parent_call_id=call.id,
+        trunk=trunk,
     )
-    session.add(leg)
-    await session.flush()
     monitor = CallMonitor(
         supervisor_call_id=leg.id,
         org_id=call.org_id,
@@ -158,7 +149,6 @@ async def start(
     )
     session.add(monitor)
     await session.flush()
-    await record_event(session, leg, "call.initiated", now, to_status="initiating")
     await record_event(
         session,
         call,
@@ -167,7 +157,6 @@ async def start(
         data={"supervisor": supervisor, "mode": mode, "supervisor_call_id": leg.id},
         webhook=False,
     )
-    calls_service._dial_after_commit(session, rt, leg, trunk)
     return monitor, leg
 
 

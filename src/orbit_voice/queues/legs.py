@@ -11,10 +11,8 @@ import contextlib
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orbit_voice.calls.models import Call
-from orbit_voice.calls.state import record_event
-from orbit_voice.db import after_commit
-from orbit_voice.kit.ids import new_id
-from orbit_voice.media.backend import MediaError, MediaEvent, MediaEventKind, OriginateRequest
+from orbit_voice.calls.service import dial_leg
+from orbit_voice.media.backend import MediaError
 from orbit_voice.runtime import Runtime
 
 AGENT_ROLE = "agent"
@@ -32,46 +30,21 @@ async def spawn_leg(
     ring_timeout: float,
     agent_id: str | None = None,
 ) -> Call:
-    now = rt.clock.now()
-    leg = Call(
-        id=new_id("call"),
+    # The member's phone shows who is calling, as a forwarded call would.
+    return await dial_leg(
+        session,
+        rt,
         org_id=parent.org_id,
-        direction="outbound",
-        to=to,
-        # The member's phone shows who is calling, as a forwarded call would.
-        from_=parent.from_,
-        agent_id=agent_id,
-        webhook_url=parent.webhook_url,
-        record=False,
-        max_duration=parent.max_duration,
-        metadata_={},
-        status="initiating",
         backend=parent.backend,
-        muted=False,
-        on_hold=False,
-        parent_call_id=parent.id,
+        to=to,
+        from_=parent.from_,
         leg_role=role,
-        created_at=now,
-        updated_at=now,
+        webhook_url=parent.webhook_url,
+        max_duration=parent.max_duration,
+        parent_call_id=parent.id,
+        agent_id=agent_id,
+        ring_timeout=ring_timeout,
     )
-    session.add(leg)
-    await session.flush()
-    await record_event(session, leg, "call.initiated", now, to_status="initiating")
-    request = OriginateRequest(
-        leg_id=leg.id, org_id=leg.org_id, to=to, from_=leg.from_, ring_timeout=ring_timeout
-    )
-    backend = rt.media.get(leg.backend)
-
-    async def dial() -> None:
-        try:
-            await backend.originate(request)
-        except MediaError as exc:
-            await rt.media.dispatch(
-                MediaEvent(leg.id, MediaEventKind.FAILED, {"cause": exc.code, "sip_code": None})
-            )
-
-    after_commit(session, dial)
-    return leg
 
 
 async def drop_leg(session: AsyncSession, rt: Runtime, leg: Call, *, end_reason: str) -> None:

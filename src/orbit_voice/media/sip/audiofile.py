@@ -1,6 +1,6 @@
 """Audio files the engine can play: PJSUA's player wants mono 16-bit PCM WAV, so anything
-else (MP3 hold music, stereo WAV) is decoded once with miniaudio and cached. ``fetch`` brings a
-``hold_music_url`` in once, through the SSRF guard, for ``play_audio(..., loop=True)``."""
+else (MP3 hold music, stereo WAV) is decoded once with miniaudio and cached. Hold music is
+fetched (SSRF-guarded, once) by the queues domain, which hands the file to ``play_audio``."""
 
 from __future__ import annotations
 
@@ -10,14 +10,9 @@ import os
 import wave
 from pathlib import Path
 
-import httpx
-
-from orbit_voice.errors import Invalid
 from orbit_voice.media.audio import write_wav
 from orbit_voice.media.backend import MediaError
-from orbit_voice.webhooks.ssrf import check_url
 
-MAX_AUDIO_BYTES = 20 * 1024 * 1024
 RATE = 8000
 
 
@@ -60,43 +55,4 @@ async def playable(path: Path, cache_dir: Path) -> Path:
     if not out.exists():
         cache_dir.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(_decode, path, out)
-    return out
-
-
-async def fetch(url: str, cache_dir: Path, *, allow_private: bool, param: str) -> Path:
-    """Download ``url`` once (SSRF-guarded, at most 20 MB) and return a playable WAV."""
-    await check_url(url, allow_private=allow_private, param=param)
-    key = hashlib.sha256(url.encode()).hexdigest()[:32]
-    out = cache_dir / f"url-{key}.wav"
-    if out.exists():
-        return out
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    raw = cache_dir / f".url-{key}.{os.getpid()}.download"
-    try:
-        async with (
-            httpx.AsyncClient(timeout=15, follow_redirects=False) as client,
-            client.stream("GET", url) as response,
-        ):
-            if response.status_code != 200:
-                raise Invalid(
-                    f"{param} answered HTTP {response.status_code}.",
-                    code="audio_fetch_failed",
-                    param=param,
-                )
-            size = 0
-            with raw.open("wb") as fh:
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > MAX_AUDIO_BYTES:
-                        raise Invalid(
-                            f"{param} is larger than 20 MB.", code="audio_too_large", param=param
-                        )
-                    fh.write(chunk)
-        await asyncio.to_thread(_decode, raw, out)
-    except httpx.HTTPError as exc:
-        raise Invalid(
-            f"{param} could not be fetched: {exc}", code="audio_fetch_failed", param=param
-        ) from exc
-    finally:
-        raw.unlink(missing_ok=True)
     return out
