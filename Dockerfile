@@ -8,6 +8,52 @@
 # orbit_voice.migrate finds alembic.ini and migrations/ at parents[2] of
 # src/orbit_voice/migrate.py, i.e. /app. A regular (non-editable) install would put the
 # module in site-packages and migrations would not be found.
+#
+# The SIP engine's call limit: the PyPI pjsua2-python wheel is compiled with PJSUA_MAX_CALLS=4,
+# so one engine holds 4 concurrent calls. For more, build pjsua2 from pjproject's source with a
+# larger limit (this needs the image build to reach github.com):
+#   docker build --build-arg PJSUA2_SOURCE=source --build-arg PJSUA_MAX_CALLS=256 -t orbit-voice .
+# and set ORBIT_SIP_MAX_CALLS to match; the engine reads the compiled limit back at start and logs
+# it. This path is written but not exercised by the project's CI (no Docker engine and no route to
+# github.com on the build machines).
+ARG PJSUA2_SOURCE=pypi
+
+# -- pjsua2 from PyPI: nothing to build; the wheel comes with the other dependencies.
+FROM python:3.11-slim-bookworm AS pjsua2-pypi
+RUN mkdir -p /wheels
+
+# -- pjsua2 built from pjproject with a larger call limit.
+FROM python:3.11-slim-bookworm AS pjsua2-source
+ARG PJPROJECT_VERSION=2.15.1
+ARG PJSUA_MAX_CALLS=256
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        build-essential ca-certificates curl libssl-dev swig \
+    && rm -rf /var/lib/apt/lists/*
+RUN pip install --no-cache-dir "setuptools>=68" wheel
+WORKDIR /build
+RUN curl -fsSL "https://github.com/pjsip/pjproject/archive/refs/tags/${PJPROJECT_VERSION}.tar.gz" \
+    | tar -xz --strip-components=1
+# Per call the engine uses up to two players (prompt, audio), three recorders (two channels and
+# a live tap) and two RTP sockets; size PJSUA's static tables to match.
+RUN { \
+        echo '#define PJMEDIA_HAS_VIDEO 0'; \
+        echo "#define PJSUA_MAX_CALLS ${PJSUA_MAX_CALLS}"; \
+        echo "#define PJSUA_MAX_PLAYERS $((PJSUA_MAX_CALLS * 2 + 8))"; \
+        echo "#define PJSUA_MAX_RECORDERS $((PJSUA_MAX_CALLS * 3 + 8))"; \
+        echo "#define PJSUA_MAX_CONF_PORTS $((PJSUA_MAX_CALLS * 6 + 16))"; \
+        echo "#define PJ_IOQUEUE_MAX_HANDLES $((PJSUA_MAX_CALLS * 4 + 64))"; \
+    } > pjlib/include/pj/config_site.h \
+    && ./configure --disable-shared --disable-sound --disable-video --enable-epoll \
+        CFLAGS="-O2 -fPIC" CXXFLAGS="-O2 -fPIC" \
+    && make dep \
+    && make -j"$(nproc)" lib \
+    && cd pjsip-apps/src/swig/python \
+    && make \
+    && python setup.py bdist_wheel -d /wheels
+
+FROM pjsua2-${PJSUA2_SOURCE} AS pjsua2
+
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -33,7 +79,14 @@ RUN python -m venv /opt/venv && pip install --upgrade pip "setuptools>=68" wheel
 
 # Dependencies first (read from pyproject.toml) so code changes do not reinstall them.
 COPY --chown=orbit:orbit pyproject.toml README.md ./
+# A pjsua2 wheel built from source (see the top) replaces the PyPI one.
+COPY --from=pjsua2 /wheels /tmp/wheels
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+    && if ls /tmp/wheels/*.whl >/dev/null 2>&1; then \
+        grep -v '^pjsua2-python' /tmp/requirements.txt > /tmp/requirements.src.txt \
+        && mv /tmp/requirements.src.txt /tmp/requirements.txt \
+        && pip install /tmp/wheels/*.whl; \
+    fi \
     && pip install -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
