@@ -6,6 +6,9 @@ The signature covers the path and the expiry; the server's clock decides expiry.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
+
+from fastapi.responses import FileResponse
 
 from orbit_voice.errors import Forbidden
 from orbit_voice.kit.signing import url_signature, verify_url_signature
@@ -38,3 +41,10 @@ def check(rt: Runtime, path: str, expires: int, signature: str) -> None:
         raise Forbidden("The URL signature is not valid.", code=code)
     if code == "url_expired":
         raise Forbidden("This URL has expired; fetch a new one.", code=code)
+
+
+def audio_file(path: Path) -> FileResponse:
+    """The audio behind a signed URL, typed by its format (SIP recordings are MP3, the
+    simulator's WAV)."""
+    media_type = "audio/mpeg" if path.suffix == ".mp3" else "audio/wav"
+    return FileResponse(path, media_type=media_type, filename=path.name)

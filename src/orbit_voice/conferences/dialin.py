@@ -98,7 +98,7 @@ async def _check(session: AsyncSession, rt: Runtime, call: Call, row: CallGather
         await conferences.ensure_seat(session, conference)
     except Conflict as exc:
         await rt.media.get(call.backend).play(call.id, REFUSALS.get(exc.code, GOODBYE), LANGUAGE)
-        await legs.hang_up(session, rt, call, exc.code)
+        await legs.hang_up(session, rt, call, exc.code, after_prompts=True)
         return
     participant = conferences.new_participant(
         conference, call.id, call.from_, "dial_in", muted=False, now=rt.clock.now()
@@ -114,7 +114,7 @@ async def _wrong(session: AsyncSession, rt: Runtime, call: Call, row: CallGather
     if attempt >= MAX_ATTEMPTS:
         await gather.clear(session, call.id)
         await backend.play(call.id, GOODBYE, LANGUAGE)
-        await legs.hang_up(session, rt, call, "invalid_pin")
+        await legs.hang_up(session, rt, call, "invalid_pin", after_prompts=True)
         return
     await backend.play(call.id, RETRY, LANGUAGE)
     row = await gather.rearm(session, row, rt.clock.now(), digits="", attempt=attempt + 1)

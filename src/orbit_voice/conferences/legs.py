@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orbit_voice.calls import repository as calls_repo
 from orbit_voice.calls import service as calls_service
 from orbit_voice.calls.models import Call
-from orbit_voice.calls.state import TERMINAL
 from orbit_voice.conferences import repository as repo
 from orbit_voice.conferences.models import Conference, ConferenceParticipant
 from orbit_voice.conferences.views import webhook_data
@@ -75,18 +74,13 @@ async def dial(
     )
 
 
-async def hang_up(session: AsyncSession, rt: Runtime, call: Call, reason: str) -> None:
+async def hang_up(
+    session: AsyncSession, rt: Runtime, call: Call, reason: str, *, after_prompts: bool = False
+) -> None:
     """End a leg from our side: connected legs complete, ringing ones are cancelled."""
-    if call.status in TERMINAL:
-        return
-    try:
-        await rt.media.get(call.backend).hangup(call.id)
-    except MediaError:
-        log.warning("hangup of a conference leg failed", extra={"call_id": call.id})
-    if call.status == "in_progress":
-        await calls_service.end(session, rt, call, "completed", end_reason=reason)
-    else:
-        await calls_service.end(session, rt, call, "cancelled", end_reason=reason, sip_code=487)
+    from orbit_voice.routing.executor import hangup
+
+    await hangup(session, rt, call, end_reason=reason, after_prompts=after_prompts)
 
 
 async def admit(

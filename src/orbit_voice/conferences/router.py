@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse
 
+from orbit_voice import signed_urls
 from orbit_voice.api.deps import ReadAuth, RuntimeDep, SessionDep, WriteAuth
 from orbit_voice.api.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok, page
 from orbit_voice.api.pagination import PageParams, page_params
@@ -226,4 +227,4 @@ async def conference_recording_audio(
     signature: Annotated[str, Query(max_length=200)],
 ) -> FileResponse:
     path = await recordings.audio_path(session, rt, recording_id, expires, signature)
-    return FileResponse(path, media_type="audio/wav", filename=path.name)
+    return signed_urls.audio_file(path)

@@ -159,9 +159,14 @@ class MediaBackend(Protocol):
     async def stop_recording(self, leg_id: str, trim: bool) -> RecordingResult: ...
 
     async def play_audio(self, leg_id: str, path: Path, loop: bool) -> None:
-        """Play a WAV file to the leg (hold music, beeps) until it ends or ``stop_audio``."""
+        """Play a WAV file to the leg: looped (hold music) beside any prompt until
+        ``stop_audio``, or once (a beep) after the prompts already queued."""
 
     async def stop_audio(self, leg_id: str) -> None: ...
+
+    async def queued_audio_seconds(self, leg_id: str) -> float:
+        """Seconds until the prompts and once-played clips queued for the leg have played
+        (they play in order); 0 when nothing is queued or the backend plays instantly."""
 
     async def unbridge(self, leg_a: str, leg_b: str) -> None:
         """Undo ``bridge``: the two legs stop hearing each other."""

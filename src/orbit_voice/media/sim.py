@@ -362,6 +362,9 @@ class SimBackend:
         if leg is not None:
             leg.audio = None
 
+    async def queued_audio_seconds(self, leg_id: str) -> float:
+        return 0.0  # simulated prompts and clips take no time
+
     def _room(self, room_id: str) -> _Room:
         return self.rooms.setdefault(room_id, _Room())
 

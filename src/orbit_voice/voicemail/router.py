@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse
 
+from orbit_voice import signed_urls
 from orbit_voice.api.deps import ClockDep, ReadAuth, RuntimeDep, SessionDep, WriteAuth
 from orbit_voice.api.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok, page
 from orbit_voice.api.pagination import PageParams, page_params
@@ -143,4 +144,4 @@ async def message_audio(
     signature: Annotated[str, Query(max_length=200)],
 ) -> FileResponse:
     path = await service.audio_file(session, rt, message_id, expires, signature)
-    return FileResponse(path, media_type="audio/wav", filename=path.name)
+    return signed_urls.audio_file(path)

@@ -52,12 +52,38 @@ async def start(session: AsyncSession, rt: Runtime, call: Call, box_id: str | No
         await record_event(
             session, call, "voicemail.unavailable", now, data={"voicemail_id": box_id}
         )
-        await hangup(session, rt, call, end_reason="voicemail_unavailable")
+        await hangup(session, rt, call, end_reason="voicemail_unavailable", after_prompts=True)
         return
     # One recorder per leg: a call recording stops where the voicemail starts.
     await recordings.finish_if_recording(session, rt, call)
     await backend.play(call.id, box.greeting, LANGUAGE)
     await backend.play_audio(call.id, audio.beep_path(rt), False)
+    # Recording starts after the beep: at once where prompts take no time (the simulator),
+    # else when the greeting and beep have played (a caller hanging up before that leaves
+    # no message).
+    wait = await backend.queued_audio_seconds(call.id)
+    if wait <= 0:
+        await _record(session, rt, call, box)
+        return
+    g = await gather.begin(
+        session, call, KIND, now, state={"voicemail_id": box.id, "phase": "greeting"}
+    )
+    gather.arm_timer(session, rt, g, wait, _after_beep)
+
+
+async def _after_beep(session: AsyncSession, rt: Runtime, call: Call, g: CallGather) -> None:
+    box = await service.find_box(session, call.org_id, str(g.state.get("voicemail_id")))
+    if box is None:  # deleted while the greeting played
+        from orbit_voice.routing.executor import hangup
+
+        await gather.clear(session, call.id)
+        await hangup(session, rt, call, end_reason="voicemail_unavailable", after_prompts=True)
+        return
+    await _record(session, rt, call, box)
+
+
+async def _record(session: AsyncSession, rt: Runtime, call: Call, box: VoicemailBox) -> None:
+    now = rt.clock.now()
     message = VoicemailMessage(
         id=new_id("vmsg"),
         org_id=call.org_id,
@@ -71,6 +97,7 @@ async def start(session: AsyncSession, rt: Runtime, call: Call, box_id: str | No
         notification_status="not_requested",
         created_at=now,
     )
+    backend = rt.media.get(call.backend)
     await backend.start_recording(call.id, audio.message_path(rt, call.org_id, message.id), False)
     session.add(message)
     await session.flush()
@@ -90,7 +117,7 @@ async def start(session: AsyncSession, rt: Runtime, call: Call, box_id: str | No
 async def on_digit(
     session: AsyncSession, rt: Runtime, call: Call, g: CallGather, digit: str
 ) -> None:
-    if digit != "#":
+    if digit != "#" or g.ref_id is None:  # keys during the greeting are not the message's
         return
     from orbit_voice.routing.executor import hangup
 
@@ -106,7 +133,10 @@ async def _on_max_duration(session: AsyncSession, rt: Runtime, call: Call, g: Ca
 
 
 async def on_call_end(session: AsyncSession, rt: Runtime, call: Call, g: CallGather) -> None:
-    """The caller hung up: what they said is the message."""
+    """The caller hung up: what they said is the message (none before the beep)."""
+    if g.ref_id is None:
+        await gather.clear(session, call.id)
+        return
     await finish(session, rt, call, g, reason="hangup")
 
 

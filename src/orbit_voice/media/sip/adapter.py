@@ -261,6 +261,11 @@ class SipBackend:
 
         await self._run(Engine.stop_audio, leg_id)
 
+    async def queued_audio_seconds(self, leg_id: str) -> float:
+        from orbit_voice.media.sip.engine import Engine
+
+        return await self._run(Engine.queued_audio_seconds, leg_id)
+
     async def bridge(self, leg_a: str, leg_b: str) -> None:
         from orbit_voice.media.sip.engine import Engine
 

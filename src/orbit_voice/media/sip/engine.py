@@ -98,6 +98,7 @@ class _Leg:
     media_port: int | None = None
     prompts: deque[tuple[Path, float]] = field(default_factory=deque)
     prompt: Any = None
+    prompt_ends: float = 0.0  # monotonic time the playing prompt (or clip) ends
     audio: Any = None
     dtmf: deque[str] = field(default_factory=deque)
     dtmf_busy: bool = False
@@ -813,6 +814,7 @@ class Engine:
         player.createPlayer(str(path), pj.PJMEDIA_FILE_NO_LOOP)
         self._ports[int(player.getPortId())] = player
         leg.prompt = player
+        leg.prompt_ends = time.monotonic() + duration
         self._reconcile()
 
         def done() -> None:
@@ -822,22 +824,28 @@ class Engine:
         self._after(duration, done)
 
     def play_audio(self, leg_id: str, path: Path, loop: bool) -> None:
-        leg = self._leg(leg_id)
-        self._release(leg.audio)
-        player = pj.AudioMediaPlayer()
-        player.createPlayer(str(path), 0 if loop else pj.PJMEDIA_FILE_NO_LOOP)
-        self._ports[int(player.getPortId())] = player
-        leg.audio = player
-        self._reconcile()
+        """A looped file (hold music) plays beside the prompts until ``stop_audio``; a clip
+        played once (a beep) waits its turn behind the prompts already queued."""
         if not loop:
             with wave.open(str(path), "rb") as wav:
                 seconds = wav.getnframes() / float(wav.getframerate())
+            self.play_prompt(leg_id, path, seconds)
+            return
+        leg = self._leg(leg_id)
+        self._release(leg.audio)
+        player = pj.AudioMediaPlayer()
+        player.createPlayer(str(path), 0)
+        self._ports[int(player.getPortId())] = player
+        leg.audio = player
+        self._reconcile()
 
-            def done() -> None:
-                if leg.audio is player:
-                    self.stop_audio(leg_id)
-
-            self._after(seconds, done)
+    def queued_audio_seconds(self, leg_id: str) -> float:
+        """How long until the prompts and clips queued for the leg have all played."""
+        leg = self.legs.get(leg_id)
+        if leg is None or leg.state == "ended" or leg.prompt is None:
+            return 0.0
+        playing = max(0.0, leg.prompt_ends - time.monotonic())
+        return playing + sum(seconds for _, seconds in leg.prompts)
 
     def stop_audio(self, leg_id: str) -> None:
         leg = self.legs.get(leg_id)
