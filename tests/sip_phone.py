@@ -1,9 +1,10 @@
 """A test phone: a second PJSUA endpoint in its own process (PJSUA is one per process).
 
-    python sip_phone.py --port 26000 --tone 440 --record /tmp/heard.wav [--answer]
+    python sip_phone.py --port 26000 --tone 440 --record /tmp/heard.wav [--answer] [--user +1...]
 
 It plays a steady tone of ``--tone`` Hz into every call (0: silence), records what it hears to
-``--record`` (mono WAV, 8 kHz), answers incoming calls when ``--answer`` is given, and prints
+``--record`` (mono WAV, 8 kHz), answers incoming calls when ``--answer`` is given, calls out
+as ``--user`` (the caller id a callee sees; default ``phone``), and prints
 one JSON line per event on stdout: {"event": "ready"}, {"event": "state", "state": ...},
 {"event": "dtmf", "digit": ...}. It reads JSON commands on stdin: {"cmd": "call", "uri"},
 {"cmd": "dtmf", "digits"}, {"cmd": "hangup"}, {"cmd": "quit"}.
@@ -54,7 +55,7 @@ class Phone:
         self.ep.libStart()
         self.acc = _Account(self)
         ac = pj.AccountConfig()
-        ac.idUri = f"sip:phone@127.0.0.1:{args.port}"
+        ac.idUri = f"sip:{args.user}@127.0.0.1:{args.port}"
         ac.regConfig.registerOnAdd = False
         ac.mediaConfig.transportConfig.port = args.rtp_port
         ac.mediaConfig.transportConfig.portRange = 100
@@ -174,6 +175,7 @@ def main() -> None:
     parser.add_argument("--tone", type=int, default=0)
     parser.add_argument("--record", default="")
     parser.add_argument("--answer", action="store_true")
+    parser.add_argument("--user", default="phone")
     args = parser.parse_args()
     phone = Phone(args)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import array
 import asyncio
 import contextlib
+import hashlib
 import json
 import math
 import os
@@ -269,7 +270,9 @@ PHONE = Path(__file__).parent / "sip_phone.py"
 class TestPhone:
     """A PJSUA endpoint in its own process that plays a tone and records what it hears."""
 
-    def __init__(self, tone: int, record: Path, *, answer: bool = True) -> None:
+    def __init__(
+        self, tone: int, record: Path, *, answer: bool = True, user: str = "phone"
+    ) -> None:
         self.port = free_port()
         self.record = record
         self.events: list[dict[str, Any]] = []
@@ -287,6 +290,8 @@ class TestPhone:
                 "--record",
                 str(record),
                 *(["--answer"] if answer else []),
+                "--user",
+                user,
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -339,8 +344,9 @@ class TestPhone:
 def phones(tmp_path: Path) -> Iterator[Callable[..., TestPhone]]:
     started: list[TestPhone] = []
 
-    def make(tone: int, *, answer: bool = True) -> TestPhone:
-        phone = TestPhone(tone, tmp_path / f"heard-{len(started)}-{tone}.wav", answer=answer)
+    def make(tone: int, *, answer: bool = True, user: str = "phone") -> TestPhone:
+        record = tmp_path / f"heard-{len(started)}-{tone}.wav"
+        phone = TestPhone(tone, record, answer=answer, user=user)
         started.append(phone)
         return phone
 
@@ -395,3 +401,96 @@ def write_tone(path: Path, freq: float, seconds: float = 2.0, rate: int = 8000) 
         wav.setframerate(rate)
         wav.writeframes(samples.tobytes())
     return path
+
+
+# -- a carrier that routes by number -------------------------------------------------------
+
+
+class NumberRouter:
+    """A carrier in front of several test peers: a stateless SIP proxy on UDP (RFC 3261
+    §16.11) that sends each INVITE, and its CANCEL and non-2xx ACK, to the peer owning the
+    dialled number (the Request-URI user), as a carrier routes by number. It adds no
+    Record-Route, so in-dialog requests (2xx ACK, BYE) go straight to the peer's Contact.
+    One trunk pointed at the router reaches several phones at once."""
+
+    def __init__(self, routes: dict[str, int]) -> None:
+        self.routes = routes
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.1)
+        self.port: int = self.sock.getsockname()[1]
+        self.uri = f"sip:127.0.0.1:{self.port}"
+        self.forwarded: list[tuple[str, str]] = []  # (method, number) of requests passed on
+        self._senders: dict[str, tuple[str, int]] = {}  # our Via branch -> who sent it
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        self.sock.close()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data, sender = self.sock.recvfrom(65535)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            head, sep, body = data.partition(b"\r\n\r\n")
+            lines = head.decode("utf-8", "replace").split("\r\n")
+            if lines[0].startswith("SIP/2.0"):
+                self._response(lines, sep + body)
+            else:
+                self._request(lines, sep + body, sender)
+
+    @staticmethod
+    def _via_index(lines: list[str]) -> int:
+        return next(i for i, line in enumerate(lines) if line.lower().startswith(("via:", "v:")))
+
+    def _request(self, lines: list[str], rest: bytes, sender: tuple[str, int]) -> None:
+        method, uri = lines[0].split(" ")[:2]
+        number = uri.split(":", 1)[1].split("@", 1)[0] if "@" in uri else ""
+        port = self.routes.get(number)
+        if port is None:
+            return  # nobody owns the number: the INVITE times out at the engine
+        top = lines[self._via_index(lines)]
+        theirs = top.split("branch=", 1)[1].split(";")[0].split(",")[0].strip()
+        # Derived from the caller's branch, so a CANCEL or ACK lands in its INVITE's
+        # transaction at the peer.
+        ours = "z9hG4bK" + hashlib.sha1(theirs.encode()).hexdigest()[:20]
+        self._senders[ours] = sender
+        via = f"Via: SIP/2.0/UDP 127.0.0.1:{self.port};branch={ours}"
+        out = [*lines[: self._via_index(lines)], via, *lines[self._via_index(lines) :]]
+        self.forwarded.append((method, number))
+        self.sock.sendto("\r\n".join(out).encode() + rest, ("127.0.0.1", port))
+
+    def _response(self, lines: list[str], rest: bytes) -> None:
+        i = self._via_index(lines)
+        name, _, values = lines[i].partition(":")
+        first, _, others = values.partition(",")
+        branch = first.split("branch=", 1)[1].split(";")[0].strip() if "branch=" in first else ""
+        sender = self._senders.get(branch)
+        if sender is None:
+            return
+        if others.strip():  # several Vias in one header: drop only ours
+            lines[i] = f"{name}: {others.strip()}"
+        else:
+            del lines[i]
+        self.sock.sendto("\r\n".join(lines).encode() + rest, sender)
+
+
+@pytest.fixture
+def number_router() -> Iterator[Callable[[dict[str, int]], NumberRouter]]:
+    started: list[NumberRouter] = []
+
+    def make(routes: dict[str, int]) -> NumberRouter:
+        router = NumberRouter(routes)
+        started.append(router)
+        return router
+
+    yield make
+    for router in started:
+        router.close()

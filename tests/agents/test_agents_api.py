@@ -57,6 +57,8 @@ async def test_create_defaults_and_new_fields(api: httpx.AsyncClient) -> None:
         "kind": "human",
         "presence": "offline",
         "wrap_up_seconds": 0,
+        "sip_uri": None,
+        "phone_number": None,
         "calls_handled": 0,
         "current_call_id": None,
         "last_call_ended_at": None,
@@ -83,6 +85,39 @@ async def test_update_keeps_what_is_not_given(api: httpx.AsyncClient) -> None:
     ]:
         r = await api.put(f"/v1/voice/agents/{agent['id']}", json=body)
         assert (r.status_code, r.json()["error"]["param"]) == (422, param)
+
+
+async def test_contact_fields_are_checked_and_can_be_cleared(api: httpx.AsyncClient) -> None:
+    agent = await _agent(api, sip_uri="SIP:alice@pbx.example.com:5070", phone_number="+14155550123")
+    assert (agent["sip_uri"], agent["phone_number"]) == (
+        "sip:alice@pbx.example.com:5070",
+        "+14155550123",
+    )
+    for body, param, code in [
+        ({"sip_uri": "alice@pbx.example.com"}, "sip_uri", "invalid_sip_uri"),
+        ({"sip_uri": "sip:alice:secret@pbx.example.com"}, "sip_uri", "invalid_sip_uri"),
+        ({"sip_uri": "sip:pbx.example.com:70000"}, "sip_uri", "invalid_sip_uri"),
+        ({"phone_number": "4155550123"}, "phone_number", "invalid_phone_number"),
+        ({"kind": "ai", "sip_uri": "sip:bot@example.com"}, "sip_uri", "field_not_allowed"),
+        ({"kind": "ai", "phone_number": "+14155550123"}, "phone_number", "field_not_allowed"),
+    ]:
+        r = await api.post("/v1/voice/agents", json={"name": "X", **body})
+        assert (r.status_code, r.json()["error"]["param"], r.json()["error"]["code"]) == (
+            422,
+            param,
+            code,
+        ), body
+        r = await api.put(f"/v1/voice/agents/{agent['id']}", json=body)
+        if "kind" not in body:
+            assert (r.status_code, r.json()["error"]["param"]) == (422, param), body
+    r = await api.put(f"/v1/voice/agents/{agent['id']}", json={"sip_uri": None})
+    assert r.status_code == 200, r.text
+    assert (r.json()["data"]["sip_uri"], r.json()["data"]["phone_number"]) == (
+        None,
+        "+14155550123",
+    )
+    r = await api.put(f"/v1/voice/agents/{agent['id']}", json={"phone_number": None})
+    assert r.json()["data"]["phone_number"] is None
 
 
 async def test_status_endpoint(api: httpx.AsyncClient) -> None:

@@ -117,6 +117,13 @@ async def test_cursor_iteration(orbit: AsyncOrbitClient, clock: FakeClock) -> No
     assert [a.id for a in nxt.data] == ids[::-1][2:4]
 
 
+async def test_agent_contact(orbit: AsyncOrbitClient) -> None:
+    agent = (await orbit.voice.agents.create(name="Jane", sip_uri="sip:jane@pbx.example.com")).data
+    assert (agent.sip_uri, agent.phone_number) == ("sip:jane@pbx.example.com", None)
+    updated = (await orbit.voice.agents.update(agent.id, phone_number="+14155550123")).data
+    assert (updated.sip_uri, updated.phone_number) == ("sip:jane@pbx.example.com", "+14155550123")
+
+
 async def test_numbers_trunks_credentials_softphone(orbit: AsyncOrbitClient) -> None:
     trunk = await orbit.voice.sip_trunks.create(
         name="Primary Carrier",

@@ -19,6 +19,10 @@ class Agent(Base):
     # Wrap-up after a call routed straight to the agent (a queue's call uses the queue's).
     wrap_up_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     calls_handled: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Where a live (SIP) call rings a human agent: its SIP URI as-is, else its phone number
+    # through the org's trunk. The simulator rings a virtual phone and needs neither.
+    sip_uri: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    phone_number: Mapped[str | None] = mapped_column(String(20), nullable=True)
     # The customer call the agent is on (claimed atomically: presence available -> busy).
     current_call_id: Mapped[str | None] = mapped_column(String(40), index=True, nullable=True)
     # For longest_idle: agents who never had a call count as idlest.

@@ -8,6 +8,15 @@ from orbit_voice.api.schemas import Input, Output, Timestamp
 
 Presence = Literal["available", "busy", "wrap_up", "offline"]
 
+_SIP_URI_DOC = (
+    "Human agents: where a live call rings the agent's phone, dialled as-is (not through a "
+    "trunk), e.g. sip:alice@pbx.example.com:5060. Wins over phone_number."
+)
+_PHONE_DOC = (
+    "Human agents: an E.164 number a live call rings through the org's SIP trunk when the "
+    "agent has no sip_uri."
+)
+
 
 class AgentCreate(Input):
     name: str = Field(min_length=1, max_length=200)
@@ -21,6 +30,8 @@ class AgentCreate(Input):
         le=3600,
         description="Wrap-up after a call routed straight to this agent (queues use their own)",
     )
+    sip_uri: str | None = Field(default=None, max_length=512, description=_SIP_URI_DOC)
+    phone_number: str | None = Field(default=None, max_length=20, description=_PHONE_DOC)
 
 
 class AgentUpdate(Input):
@@ -29,6 +40,8 @@ class AgentUpdate(Input):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     presence: Presence | None = None
     wrap_up_seconds: int | None = Field(default=None, ge=0, le=3600)
+    sip_uri: str | None = Field(default=None, max_length=512, description="null removes it")
+    phone_number: str | None = Field(default=None, max_length=20, description="null removes it")
 
 
 class AgentStatusIn(Input):
@@ -41,6 +54,8 @@ class AgentOut(Output):
     kind: str
     presence: str
     wrap_up_seconds: int
+    sip_uri: str | None
+    phone_number: str | None
     calls_handled: int
     current_call_id: str | None
     last_call_ended_at: Timestamp | None

@@ -12,10 +12,43 @@ from orbit_voice.api.envelope import Pagination
 from orbit_voice.api.pagination import PageParams, paginate
 from orbit_voice.calls.models import Call
 from orbit_voice.calls.state import record_event
-from orbit_voice.errors import Conflict, not_found
+from orbit_voice.errors import Conflict, Invalid, not_found
 from orbit_voice.kit.clock import Clock
 from orbit_voice.kit.ids import new_id
+from orbit_voice.kit.phone import normalize_e164
+from orbit_voice.kit.sipuri import normalize_sip_uri
 from orbit_voice.runtime import Runtime
+
+
+def _sip_uri(kind: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    _human_only(kind, "sip_uri")
+    try:
+        return normalize_sip_uri(value)
+    except ValueError as exc:
+        raise Invalid(f"sip_uri {exc}.", code="invalid_sip_uri", param="sip_uri") from exc
+
+
+def _phone_number(kind: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    _human_only(kind, "phone_number")
+    try:
+        return normalize_e164(value)
+    except ValueError as exc:
+        raise Invalid(
+            f"phone_number {exc}.", code="invalid_phone_number", param="phone_number"
+        ) from exc
+
+
+def _human_only(kind: str, field: str) -> None:
+    if kind != "human":
+        raise Invalid(
+            f"{field} is where a call rings a human agent's phone; an AI agent has none.",
+            code="field_not_allowed",
+            param=field,
+        )
 
 
 async def create(session: AsyncSession, org_id: str, body: AgentCreate, clock: Clock) -> Agent:
@@ -28,6 +61,8 @@ async def create(session: AsyncSession, org_id: str, body: AgentCreate, clock: C
         kind=body.kind,
         presence=presence_,
         wrap_up_seconds=body.wrap_up_seconds,
+        sip_uri=_sip_uri(body.kind, body.sip_uri),
+        phone_number=_phone_number(body.kind, body.phone_number),
         calls_handled=0,
         created_at=now,
         updated_at=now,
@@ -70,6 +105,10 @@ async def update(
         agent.name = body.name
     if "wrap_up_seconds" in given and body.wrap_up_seconds is not None:
         agent.wrap_up_seconds = body.wrap_up_seconds
+    if "sip_uri" in given:
+        agent.sip_uri = _sip_uri(agent.kind, body.sip_uri)
+    if "phone_number" in given:
+        agent.phone_number = _phone_number(agent.kind, body.phone_number)
     agent.updated_at = rt.clock.now()
     if "presence" in given and body.presence is not None:
         await set_status(session, rt, agent, body.presence)
@@ -135,10 +174,11 @@ async def connect_to_agent(session: AsyncSession, rt: Runtime, call: Call, agent
     """Route ``call`` straight to an agent (a number's handler, an IVR option).
 
     An AI agent takes the call at once (AI agents take calls side by side, unless offline);
-    a human agent must be available: its phone (the agent id) is dialled as a child leg and
-    bridged when answered. Either way the agent is busy until the call ends, then wraps up.
+    a human agent must be available: its phone is dialled as a child leg and bridged when
+    answered (on a live call the agent's sip_uri or phone_number: 422 agent_unreachable
+    without one). Either way the agent is busy until the call ends, then wraps up.
     """
-    from orbit_voice.queues.legs import AGENT_ROLE, spawn_leg
+    from orbit_voice.queues.legs import AGENT_ROLE, agent_route, spawn_leg
 
     agent = await get(session, call.org_id, agent_id, "target")
     if call.status != "in_progress":
@@ -166,17 +206,12 @@ async def connect_to_agent(session: AsyncSession, rt: Runtime, call: Call, agent
             data={"agent_id": agent.id, "agent_call_id": None},
         )
         return
+    route = await agent_route(session, rt, call, agent)  # a live call: 422 agent_unreachable
     if not await presence.claim(session, agent, call.id, now):
         await session.refresh(agent)
         raise _unavailable(agent)
     leg = await spawn_leg(
-        session,
-        rt,
-        call,
-        to=agent.id,
-        role=AGENT_ROLE,
-        ring_timeout=rt.settings.sim_ring_timeout_seconds,
-        agent_id=agent.id,
+        session, rt, call, to=agent.id, role=AGENT_ROLE, agent_id=agent.id, route=route
     )
     await record_event(
         session, call, "agent.dialing", now, data={"agent_id": agent.id, "agent_call_id": leg.id}

@@ -27,6 +27,7 @@ from orbit_voice.db import after_commit
 from orbit_voice.errors import Conflict, Invalid, not_found
 from orbit_voice.kit.ids import new_id
 from orbit_voice.media.backend import (
+    DirectRoute,
     InboundLeg,
     MediaError,
     MediaEvent,
@@ -115,17 +116,23 @@ def _dial_after_commit(
     session: AsyncSession,
     rt: Runtime,
     call: Call,
-    trunk: TrunkRoute | None = None,
+    route: TrunkRoute | DirectRoute | None = None,
     ring_timeout: float | None = None,
 ) -> None:
     """Dial once the row is saved, so media events always find their call."""
+    if ring_timeout is None:
+        ring_timeout = (
+            rt.settings.sip_ring_timeout_seconds
+            if call.backend == "sip"
+            else rt.settings.sim_ring_timeout_seconds
+        )
     request = OriginateRequest(
         leg_id=call.id,
         org_id=call.org_id,
         to=call.to,
         from_=call.from_,
-        ring_timeout=ring_timeout or rt.settings.sim_ring_timeout_seconds,
-        trunk=trunk,
+        ring_timeout=ring_timeout,
+        route=route,
     )
     backend = rt.media.get(call.backend)
 
@@ -154,11 +161,20 @@ async def dial_leg(
     parent_call_id: str | None = None,
     agent_id: str | None = None,
     metadata: dict[str, Any] | None = None,
-    trunk: TrunkRoute | None = None,
+    route: TrunkRoute | DirectRoute | None = None,
     ring_timeout: float | None = None,
+    param: str = "to",
 ) -> Call:
     """A new outbound leg the platform places (transfer, agent, ring group, conference,
-    supervisor): a call row shown in the calls list, dialled once the transaction commits."""
+    supervisor): a call row shown in the calls list, dialled once the transaction commits.
+
+    A live leg with no ``route`` given finds its own: a phone number leaves through the
+    org's trunk (422 ``no_trunk``), an agent is rung at its contact (422
+    ``agent_unreachable``); the 422 names ``param``. Nothing is written before that."""
+    if route is None and backend == "sip":
+        from orbit_voice.media.sip.routes import live_route
+
+        route = await live_route(session, rt.settings, org_id, to, from_, param=param)
     now = rt.clock.now()
     leg = Call(
         id=new_id("call"),
@@ -183,7 +199,7 @@ async def dial_leg(
     session.add(leg)
     await session.flush()
     await record_event(session, leg, "call.initiated", now, to_status="initiating")
-    _dial_after_commit(session, rt, leg, trunk, ring_timeout)
+    _dial_after_commit(session, rt, leg, route, ring_timeout)
     return leg
 
 
@@ -444,11 +460,6 @@ async def _spawn_leg(
             raise Invalid(f"No extension with id '{to}'.", code="extension_not_found", param="to")
     if to.startswith("agt_"):
         await _agent_in_org(session, call.org_id, to, "to")
-    trunk = None
-    if call.backend == "sip" and to.startswith("+"):
-        from orbit_voice.media.sip.routes import require_trunk
-
-        trunk = await require_trunk(session, rt.settings, call.org_id, from_, param="to")
     return await dial_leg(
         session,
         rt,
@@ -461,7 +472,6 @@ async def _spawn_leg(
         max_duration=call.max_duration,
         parent_call_id=call.id,
         agent_id=to if to.startswith("agt_") else None,
-        trunk=trunk,
     )
 
 

@@ -129,6 +129,8 @@ class Agent(Model):
     name: str
     kind: str
     presence: str
+    sip_uri: str | None = None
+    phone_number: str | None = None
     created_at: datetime
     updated_at: datetime | None = None
 

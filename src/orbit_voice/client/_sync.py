@@ -261,9 +261,24 @@ class Numbers(_Resource):
 
 class Agents(_Resource):
     def create(
-        self, *, name: str, kind: str | None = None, presence: str | None = None, **fields: Any
+        self,
+        *,
+        name: str,
+        kind: str | None = None,
+        presence: str | None = None,
+        sip_uri: str | None = None,
+        phone_number: str | None = None,
+        **fields: Any,
     ) -> Response[Agent]:
-        payload = body(name=name, kind=kind, presence=presence, **fields)
+        """``sip_uri`` / ``phone_number``: where a live call rings a human agent."""
+        payload = body(
+            name=name,
+            kind=kind,
+            presence=presence,
+            sip_uri=sip_uri,
+            phone_number=phone_number,
+            **fields,
+        )
         return self._t.one(Req("POST", "/agents", json=payload), Agent)
 
     def list(self, *, limit: int | None = None, cursor: str | None = None) -> ListResponse[Agent]:

@@ -54,11 +54,6 @@ async def dial(
     session: AsyncSession, rt: Runtime, conference: Conference, to: str, from_: str
 ) -> Call:
     """A new outbound leg (``leg_role: conference``), dialled once the transaction commits."""
-    trunk = None
-    if conference.backend == "sip":  # a live leg leaves through the org's trunk (422 no_trunk)
-        from orbit_voice.media.sip.routes import require_trunk
-
-        trunk = await require_trunk(session, rt.settings, conference.org_id, from_, param="from")
     return await calls_service.dial_leg(
         session,
         rt,
@@ -70,7 +65,7 @@ async def dial(
         webhook_url=conference.webhook_url,
         max_duration=LEG_MAX_DURATION,
         metadata={"conference_id": conference.id},
-        trunk=trunk,
+        param="from",  # a live leg leaves through the trunk of its from number (no_trunk)
     )
 
 

@@ -84,6 +84,16 @@ class TrunkRoute:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     codecs: tuple[str, ...] = ()
+    # The number dialled through the trunk when the leg's ``to`` is not one (an agent id:
+    # the agent's phone_number); None dials ``to``.
+    number: str | None = None
+
+
+@dataclass(frozen=True)
+class DirectRoute:
+    """A live leg to a SIP URI dialled as-is, not through a trunk (an agent's own phone)."""
+
+    uri: str
 
 
 @dataclass(frozen=True)
@@ -93,8 +103,8 @@ class OriginateRequest:
     to: str
     from_: str
     ring_timeout: float
-    # Live legs only: the trunk to dial through (the simulator ignores it).
-    trunk: TrunkRoute | None = None
+    # Live legs only: where the INVITE goes (the simulator ignores it).
+    route: TrunkRoute | DirectRoute | None = None
 
 
 @dataclass(frozen=True)

@@ -120,11 +120,6 @@ async def start(
         return monitor, leg
     await _check_extension(session, call.org_id, supervisor)
     from_ = call.to if call.direction == "inbound" else call.from_
-    trunk = None
-    if call.backend == "sip" and supervisor.startswith("+"):
-        from orbit_voice.media.sip.routes import require_trunk
-
-        trunk = await require_trunk(session, rt.settings, call.org_id, from_, param="supervisor")
     leg = await calls_service.dial_leg(
         session,
         rt,
@@ -136,7 +131,7 @@ async def start(
         webhook_url=call.webhook_url,
         max_duration=call.max_duration,
         parent_call_id=call.id,
-        trunk=trunk,
+        param="supervisor",
     )
     monitor = CallMonitor(
         supervisor_call_id=leg.id,

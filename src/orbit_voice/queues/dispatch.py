@@ -24,10 +24,11 @@ from orbit_voice.calls import repository as calls_repo
 from orbit_voice.calls.models import Call
 from orbit_voice.calls.state import record_event
 from orbit_voice.db import after_commit, pop_after_commit
+from orbit_voice.errors import Invalid
 from orbit_voice.media.backend import MediaError
 from orbit_voice.queues import actions
 from orbit_voice.queues import repository as repo
-from orbit_voice.queues.legs import AGENT_ROLE, spawn_leg
+from orbit_voice.queues.legs import AGENT_ROLE, agent_route, spawn_leg
 from orbit_voice.queues.models import Queue, QueueEntry
 from orbit_voice.runtime import Runtime
 
@@ -158,8 +159,15 @@ async def _assign_one(session: AsyncSession, rt: Runtime, org_id: str, queue_id:
         # The call ended without us hearing of it: it did not wait to the end.
         await _close_entry(session, entry, "abandoned", now, "call_ended")
         return True
-    agent = None
+    agent = route = None
     for candidate in await order_candidates(session, queue, agents):
+        try:
+            route = await agent_route(session, rt, call, candidate)
+        except Invalid as exc:
+            # A live call cannot ring an agent without a contact: it is passed over (it may
+            # still take simulated calls), and the caller waits for the next agent.
+            log.info("queue %s passes over agent %s: %s", queue.id, candidate.id, exc.message)
+            continue
         if await presence.claim(session, candidate, call.id, now):
             agent = candidate
             break
@@ -186,13 +194,7 @@ async def _assign_one(session: AsyncSession, rt: Runtime, org_id: str, queue_id:
         await connect(session, rt, queue, entry, call, agent, leg=None)
         return True
     leg = await spawn_leg(
-        session,
-        rt,
-        call,
-        to=agent.id,
-        role=AGENT_ROLE,
-        ring_timeout=rt.settings.sim_ring_timeout_seconds,
-        agent_id=agent.id,
+        session, rt, call, to=agent.id, role=AGENT_ROLE, agent_id=agent.id, route=route
     )
     entry.agent_leg_id = leg.id
     await record_event(

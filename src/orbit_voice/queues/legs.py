@@ -10,9 +10,10 @@ import contextlib
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orbit_voice.agents.models import Agent
 from orbit_voice.calls.models import Call
 from orbit_voice.calls.service import dial_leg
-from orbit_voice.media.backend import MediaError
+from orbit_voice.media.backend import DirectRoute, MediaError, TrunkRoute
 from orbit_voice.runtime import Runtime
 
 AGENT_ROLE = "agent"
@@ -27,9 +28,12 @@ async def spawn_leg(
     *,
     to: str,
     role: str,
-    ring_timeout: float,
+    ring_timeout: float | None = None,
     agent_id: str | None = None,
+    route: TrunkRoute | DirectRoute | None = None,
 ) -> Call:
+    """``ring_timeout`` None: the backend's default. A live leg without ``route`` finds its
+    own (see ``dial_leg``); a 422 from that names ``target``."""
     # The member's phone shows who is calling, as a forwarded call would.
     return await dial_leg(
         session,
@@ -44,7 +48,22 @@ async def spawn_leg(
         parent_call_id=parent.id,
         agent_id=agent_id,
         ring_timeout=ring_timeout,
+        route=route,
+        param="target",
     )
+
+
+async def agent_route(
+    session: AsyncSession, rt: Runtime, call: Call, agent: Agent
+) -> TrunkRoute | DirectRoute | None:
+    """Where the agent's phone is for ``call``: its contact on a live call (422
+    ``agent_unreachable`` naming ``target`` when it has none), None on the simulator (a
+    virtual phone) and for AI agents (nothing is dialled)."""
+    if call.backend != "sip" or agent.kind != "human":
+        return None
+    from orbit_voice.media.sip.routes import agent_route as live_agent_route
+
+    return await live_agent_route(session, rt.settings, agent, call.from_, param="target")
 
 
 async def drop_leg(session: AsyncSession, rt: Runtime, leg: Call, *, end_reason: str) -> None:

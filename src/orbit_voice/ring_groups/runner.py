@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orbit_voice.calls.models import Call
 from orbit_voice.calls.state import record_event
+from orbit_voice.errors import Invalid
 from orbit_voice.queues import actions
 from orbit_voice.queues.legs import RING_GROUP_ROLE, drop_leg, spawn_leg
 from orbit_voice.ring_groups import repository as repo
 from orbit_voice.ring_groups.models import RingGroupCall
 from orbit_voice.runtime import Runtime
+
+log = logging.getLogger("orbit_voice.ring_groups.runner")
 
 
 async def dial_member(
@@ -103,8 +107,13 @@ async def member_ended(session: AsyncSession, rt: Runtime, parent: Call, leg: Ca
         run.position += 1
         if run.position < len(run.destinations):
             await session.flush()
-            await dial_member(session, rt, parent, run, run.destinations[run.position])
-            return
+            try:
+                await dial_member(session, rt, parent, run, run.destinations[run.position])
+                return
+            except Invalid as exc:
+                # A live call whose trunk went away meanwhile (no_trunk): the other members
+                # cannot be reached either, so the fallback runs now. Nothing was written.
+                log.warning("ring group cannot dial on: %s", exc.message)
     await _fall_back(session, rt, parent, run)
 
 

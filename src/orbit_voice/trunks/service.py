@@ -14,10 +14,10 @@ from orbit_voice.errors import Conflict, Invalid, not_found
 from orbit_voice.kit import secretbox
 from orbit_voice.kit.clock import Clock
 from orbit_voice.kit.ids import new_id
+from orbit_voice.kit.sipuri import normalize_sip_uri
 from orbit_voice.trunks import repository as repo
 from orbit_voice.trunks.models import Trunk
 from orbit_voice.trunks.schemas import KNOWN_CODECS, TrunkCreate, TrunkOut, TrunkUpdate
-from orbit_voice.trunks.sipuri import normalize_sip_uri
 
 _CODECS = {c.upper(): c for c in KNOWN_CODECS}
 

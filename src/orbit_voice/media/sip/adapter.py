@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from orbit_voice.config import Settings
 from orbit_voice.media.backend import (
+    DirectRoute,
     EventSink,
     InboundLeg,
     LegNotFound,
@@ -27,7 +28,6 @@ from orbit_voice.media.backend import (
     MonitorMode,
     OriginateRequest,
     RecordingResult,
-    TrunkRoute,
 )
 from orbit_voice.media.sip.types import SipInvite, TrunkAuth
 
@@ -174,23 +174,33 @@ class SipBackend:
     async def originate(self, request: OriginateRequest) -> None:
         from orbit_voice.media.sip.engine import Engine
 
-        trunk: TrunkRoute | None = request.trunk
-        if trunk is None:
-            raise MediaError(
-                f"No SIP trunk to reach {request.to}.", code="no_trunk", details={"to": request.to}
-            )
-        if not request.to.startswith("+"):
-            raise MediaError(
-                f"{request.to} cannot be dialled over SIP yet.", code="unroutable_destination"
-            )
+        route = request.route
+        codecs: tuple[str, ...] = ()
+        if isinstance(route, DirectRoute):
+            # The agent's own phone: its URI as given, no trunk credentials, any codec.
+            uri, auth = route.uri, TrunkAuth(None)
+        else:
+            number = route.number if route is not None and route.number else request.to
+            if not number.startswith("+"):
+                raise MediaError(
+                    f"{request.to} cannot be dialled over SIP yet.",
+                    code="unroutable_destination",
+                    details={"to": request.to},
+                )
+            if route is None:
+                raise MediaError(
+                    f"No SIP trunk to reach {number}.", code="no_trunk", details={"to": number}
+                )
+            uri = target_uri(route.termination_uri, number)
+            auth, codecs = TrunkAuth(route.username, route.password), route.codecs
         await self._run(
             Engine.originate,
             request.leg_id,
-            target_uri(trunk.termination_uri, request.to),
+            uri,
             request.from_,
-            TrunkAuth(trunk.username, trunk.password),
-            trunk.codecs,
-            self.settings.sip_ring_timeout_seconds,
+            auth,
+            codecs,
+            request.ring_timeout,
         )
 
     async def adopt_inbound(self, leg: InboundLeg) -> None:

@@ -1,16 +1,24 @@
-"""Which trunk a live call leaves through, as the engine needs it (URI, credentials, codecs).
+"""Where a live call goes, as the engine needs it: a trunk (URI, credentials, codecs) or an
+agent's own SIP URI.
 
-The trunks domain owns the rules (the ``from`` number's trunk, else the org's default trunk)
-and the password's encryption; this only packs its answer for ``OriginateRequest``.
+The trunks domain owns the trunk rules (the ``from`` number's trunk, else the org's default
+trunk) and the password's encryption; the agents domain owns an agent's contact. This only
+packs their answers for ``OriginateRequest``.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orbit_voice.config import Settings
 from orbit_voice.errors import Invalid
-from orbit_voice.media.backend import TrunkRoute
+from orbit_voice.media.backend import DirectRoute, TrunkRoute
+
+if TYPE_CHECKING:
+    from orbit_voice.agents.models import Agent
 
 
 async def trunk_route(
@@ -44,3 +52,46 @@ async def require_trunk(
             param=param,
         )
     return route
+
+
+async def agent_route(
+    session: AsyncSession, settings: Settings, agent: Agent, from_number: str, *, param: str
+) -> TrunkRoute | DirectRoute:
+    """A human agent's phone on a live call: its ``sip_uri`` as-is, else its ``phone_number``
+    through the org's trunk. With neither there is nothing to ring (the engine is a user
+    agent, not a registrar), so 422 ``agent_unreachable`` naming ``param``."""
+    if agent.sip_uri:
+        return DirectRoute(agent.sip_uri)
+    if agent.phone_number:
+        trunk = await require_trunk(session, settings, agent.org_id, from_number, param=param)
+        return replace(trunk, number=agent.phone_number)
+    raise Invalid(
+        f"Agent {agent.id} has no sip_uri or phone_number, so a live call cannot ring it; "
+        f"give it one with PUT /v1/voice/agents/{agent.id}.",
+        code="agent_unreachable",
+        param=param,
+        details={"agent_id": agent.id},
+    )
+
+
+async def live_route(
+    session: AsyncSession,
+    settings: Settings,
+    org_id: str,
+    to: str,
+    from_number: str,
+    *,
+    param: str,
+) -> TrunkRoute | DirectRoute | None:
+    """Where a live leg to ``to`` goes: a phone number through the org's trunk (422
+    ``no_trunk``), an agent to its own contact (422 ``agent_unreachable``). None for targets
+    the engine cannot reach yet (extensions register with the later SIP edge): their legs
+    fail when dialled (``unroutable_destination``)."""
+    if to.startswith("+"):
+        return await require_trunk(session, settings, org_id, from_number, param=param)
+    if to.startswith("agt_"):
+        from orbit_voice.agents.service import get
+
+        agent = await get(session, org_id, to, param)
+        return await agent_route(session, settings, agent, from_number, param=param)
+    return None

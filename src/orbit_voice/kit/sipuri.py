@@ -1,5 +1,6 @@
-"""SIP URI checks for trunk endpoints: ``sip:``/``sips:``, optional user, a host (name, IPv4
-or [IPv6]), an optional port 1..65535 and optional ``;name[=value]`` parameters."""
+"""SIP URI checks for trunk endpoints and agents' phones: ``sip:``/``sips:``, optional user, a
+host (name, IPv4 or [IPv6]), an optional port 1..65535 and optional ``;name[=value]``
+parameters."""
 
 from __future__ import annotations
 
@@ -45,13 +46,13 @@ def normalize_sip_uri(value: str) -> str:
     match = _URI.match(value.strip())
     if match is None or value != value.strip():
         raise ValueError(
-            "must be a SIP URI like sip:trunk.carrier.com:5060 (sip: or sips:, a host, "
-            "an optional port and ;parameters)"
+            "must be a SIP URI like sip:pbx.example.com:5060 (sip: or sips:, an optional "
+            "user@, a host, an optional port and ;parameters)"
         )
     user = match["user"]
     if user is not None:
         if ":" in user:
-            raise ValueError("must not carry a password; use auth_password instead")
+            raise ValueError("must not carry a password (user:password@)")
         if not _USER.match(user):
             raise ValueError(f"has an invalid user part '{user}'")
     _check_host(match["host"])
