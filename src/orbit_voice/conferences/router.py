@@ -226,4 +226,5 @@ async def conference_recording_audio(
     signature: Annotated[str, Query(max_length=200)],
 ) -> FileResponse:
     path = await recordings.audio_path(session, rt, recording_id, expires, signature)
-    return FileResponse(path, media_type="audio/wav", filename=path.name)
+    media_type = "audio/mpeg" if path.suffix == ".mp3" else "audio/wav"  # SIP: MP3, sim: WAV
+    return FileResponse(path, media_type=media_type, filename=path.name)
