@@ -89,9 +89,23 @@ async def test_blind_transfer_bridges_the_caller_and_hangs_up_the_old_leg(
     call = await wait_status(live_api, call_id, "in_progress")
     assert call["agent_id"] is None
     assert not a.saw(event="state", state="DISCONNECTED")  # the caller was never hung up
-    transferred = [
-        e for e in await call_events(live_api, call_id) if e["type"] == "call.transferred"
+    events = await call_events(live_api, call_id)
+    assert [e["type"] for e in events] == [
+        "call.initiated",
+        "call.ringing",
+        "call.answered",
+        "call.transfer.started",
+        "call.transferred",
+        "call.transfer.started",
+        "call.transferred",
     ]
+    assert [e["type"] for e in await call_events(live_api, leg_b)] == [
+        "call.initiated",
+        "call.ringing",
+        "call.answered",
+        "call.completed",
+    ]
+    transferred = [e for e in events if e["type"] == "call.transferred"]
     assert [e["data"]["transfer_call_id"] for e in transferred] == [leg_b, leg_c]
     assert [e["data"]["dropped_call_ids"] for e in transferred] == [[], [leg_b]]
 
@@ -174,6 +188,11 @@ async def test_warm_transfer_holds_the_caller_whispers_to_the_consult_party_then
     a_b, b_a = await measure(a, b, name="bridged")
     completed = await wait_call_event(live_api, call_id, "call.warm_transfer.completed")
     assert completed["data"]["consult_call_id"] == consult
+    assert [e["type"] for e in await call_events(live_api, call_id)][3:] == [
+        "call.warm_transfer.started",
+        "call.warm_transfer.answered",
+        "call.warm_transfer.completed",
+    ]
     assert (await wait_status(live_api, consult, "in_progress"))["status"] == "in_progress"
     assert not a.saw(event="state", state="DISCONNECTED")
 
