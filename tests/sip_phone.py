@@ -6,8 +6,11 @@ It plays a steady tone of ``--tone`` Hz into every call (0: silence), records wh
 ``--record`` (mono WAV, 8 kHz), answers incoming calls when ``--answer`` is given, calls out
 as ``--user`` (the caller id a callee sees; default ``phone``), and prints
 one JSON line per event on stdout: {"event": "ready"}, {"event": "state", "state": ...},
-{"event": "dtmf", "digit": ...}. It reads JSON commands on stdin: {"cmd": "call", "uri"},
-{"cmd": "dtmf", "digits"}, {"cmd": "hangup"}, {"cmd": "quit"}.
+{"event": "dtmf", "digit": ...}, {"event": "media", "status": "active" | "remote_hold" | ...}
+(on every SDP negotiation: a re-INVITE with a=sendonly shows as remote_hold). It reads JSON
+commands on stdin: {"cmd": "call", "uri"}, {"cmd": "dtmf", "digits"}, {"cmd": "hangup"},
+{"cmd": "record", "path"} (go on recording into a new file, so a test can measure one phase
+of a call at a time; answered by {"event": "recording", "path"}), {"cmd": "quit"}.
 """
 
 from __future__ import annotations
@@ -24,6 +27,13 @@ from typing import Any
 import pjsua2 as pj
 
 RATE = 8000
+MEDIA_STATUS = {
+    pj.PJSUA_CALL_MEDIA_NONE: "none",
+    pj.PJSUA_CALL_MEDIA_ACTIVE: "active",
+    pj.PJSUA_CALL_MEDIA_LOCAL_HOLD: "local_hold",
+    pj.PJSUA_CALL_MEDIA_REMOTE_HOLD: "remote_hold",
+    pj.PJSUA_CALL_MEDIA_ERROR: "error",
+}
 
 
 def say(**event: Any) -> None:
@@ -73,18 +83,36 @@ class Phone:
         self.silence = pj.ToneGenerator()
         self.silence.createToneGenerator(RATE, 1)
         self.recorder: Any = None
+        self.retired: list[Any] = []  # earlier recorders: their WAVs close at libDestroy
+        self.medias: dict[int, Any] = {}  # call id -> its audio media
         if args.record:
-            self.recorder = pj.AudioMediaRecorder()
-            self.recorder.createRecorder(args.record)
-            self.silence.startTransmit(self.recorder)
+            self.record_to(args.record)
         self.calls: list[Any] = []
         self.commands: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
 
+    def record_to(self, path: str) -> None:
+        """Record from now on into ``path`` (the previous file stops growing)."""
+        recorder = pj.AudioMediaRecorder()
+        recorder.createRecorder(path)
+        self.silence.startTransmit(recorder)
+        for media in self.medias.values():
+            media.startTransmit(recorder)
+        if self.recorder is not None:
+            for media in self.medias.values():
+                media.stopTransmit(self.recorder)
+            self.silence.stopTransmit(self.recorder)
+            self.retired.append(self.recorder)
+        self.recorder = recorder
+
     def media_up(self, call: Any) -> None:
+        info = call.getInfo()
+        for media_info in info.media:
+            say(event="media", status=MEDIA_STATUS.get(media_info.status, str(media_info.status)))
         try:
             media = call.getAudioMedia(-1)
         except Exception:
             return
+        self.medias[call.getId()] = media
         self.tone.startTransmit(media)
         if self.recorder is not None:
             media.startTransmit(self.recorder)
@@ -116,6 +144,9 @@ class Phone:
             for call in self.calls:
                 if call.isActive():
                     call.hangup(pj.CallOpParam())
+        elif name == "record":
+            self.record_to(cmd["path"])
+            say(event="recording", path=cmd["path"])
         elif name == "quit":
             return False
         return True
@@ -128,7 +159,9 @@ class Phone:
         while time.monotonic() < deadline and any(c.isActive() for c in self.calls):
             self.ep.libHandleEvents(10)
         self.calls.clear()
-        self.recorder = None  # closes the WAV
+        self.medias.clear()
+        self.recorder = None  # closes the WAVs
+        self.retired.clear()
         self.tone = self.silence = None
         self.acc.shutdown()
         self.acc = None
@@ -159,6 +192,8 @@ class _Call(pj.Call):  # type: ignore[misc]
 
     def onCallState(self, prm: Any) -> None:
         info = self.getInfo()
+        if info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
+            self.phone.medias.pop(info.id, None)
         say(event="state", state=info.stateText, code=info.lastStatusCode)
 
     def onCallMediaState(self, prm: Any) -> None:

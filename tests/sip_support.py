@@ -326,6 +326,17 @@ class TestPhone:
         found: dict[str, Any] = await until(check, timeout)
         return found
 
+    async def segment(self, name: str) -> Path:
+        """Record what the phone hears from now on into a file of its own (one phase of a
+        call); the file is complete once the phone has quit."""
+        path = self.record.with_name(f"{self.record.stem}-{name}.wav")
+        self.send(cmd="record", path=str(path))
+        await self.wait_event(event="recording", path=str(path))
+        return path
+
+    def saw(self, **match: Any) -> bool:
+        return any(all(e.get(k) == v for k, v in match.items()) for e in self.events)
+
     async def quit(self) -> Path:
         """Hang up, stop, and return the recording of everything this phone heard."""
         if self.proc.poll() is None:
@@ -353,6 +364,72 @@ def phones(tmp_path: Path) -> Iterator[Callable[..., TestPhone]]:
     yield make
     for phone in started:
         phone.kill()
+
+
+async def point_trunk(api: httpx.AsyncClient, phone: TestPhone) -> None:
+    """Send the next leg dialled through the org's trunk to ``phone``."""
+    trunk = (await api.get("/v1/voice/sip-trunks")).json()["data"][0]
+    r = await api.put(f"/v1/voice/sip-trunks/{trunk['id']}", json={"termination_uri": phone.uri})
+    assert r.status_code == 200, r.text
+
+
+PRESENT = 800.0  # Goertzel amplitude of a tone that is there (the phones send ~6000 peak)
+ABSENT = 150.0
+
+
+def tones_heard(path: Path, *freqs: float) -> dict[float, float]:
+    """Goertzel amplitude of each of ``freqs`` in a phone's recording."""
+    (samples,), rate = read_wav(path)
+    return {freq: tone_amplitude(samples, rate, freq) for freq in freqs}
+
+
+SETTLE = 0.4  # after a change, before measuring: the bridge and jitter buffers catch up
+PHASE = 1.5  # seconds of audio measured per phase
+
+
+async def measure(*phones: TestPhone, name: str) -> list[Path]:
+    """Let the audio settle, then record one phase on each phone, each into a file of its
+    own (read them once the phones have quit)."""
+    await asyncio.sleep(SETTLE)
+    paths = [await phone.segment(name) for phone in phones]
+    await asyncio.sleep(PHASE)
+    for phone in phones:
+        await phone.segment(f"{name}-done")
+    return paths
+
+
+async def call_phone(
+    api: httpx.AsyncClient, app: Any, phone: TestPhone, our_tone: Path | None = None
+) -> str:
+    """A live outbound call answered by ``phone`` (through the org's trunk); with
+    ``our_tone``, our side of the call (the operator: an app, an AI agent) plays it."""
+    r = await api.post("/v1/voice/calls", json={"to": "+14155552671", "from": CALLER_ID})
+    assert r.status_code == 201, r.text
+    call_id = str(r.json()["data"]["id"])
+    await wait_status(api, call_id, "in_progress")
+    await phone.wait_event(event="state", state="CONFIRMED")
+    if our_tone is not None:
+        await app.state.runtime.media.get("sip").play_audio(call_id, our_tone, loop=True)
+    return call_id
+
+
+async def call_events(api: httpx.AsyncClient, call_id: str) -> list[dict[str, Any]]:
+    r = await api.get(f"/v1/voice/calls/{call_id}/events", params={"limit": 100})
+    assert r.status_code == 200, r.text
+    return sorted(r.json()["data"], key=lambda e: e["seq"])
+
+
+async def wait_call_event(
+    api: httpx.AsyncClient, call_id: str, type_: str, count: int = 1
+) -> dict[str, Any]:
+    """The ``count``-th event of ``type_`` on the call, once it is there."""
+
+    async def find() -> dict[str, Any] | None:
+        found = [e for e in await call_events(api, call_id) if e["type"] == type_]
+        return found[count - 1] if len(found) >= count else None
+
+    event: dict[str, Any] = await until(find, timeout=10)
+    return event
 
 
 def read_wav(path: Path) -> tuple[list[array.array[int]], int]:

@@ -170,6 +170,27 @@ async def test_blind_transfer_to_number(api: httpx.AsyncClient, clock: FakeClock
     assert (call["status"], call["end_reason"]) == ("completed", "transfer_target_hangup")
 
 
+async def test_a_second_transfer_hangs_up_the_first_transferee(
+    api: httpx.AsyncClient, clock: FakeClock, app: Any
+) -> None:
+    call_id = await answered_call(api, clock)
+    await api.post(f"/v1/voice/calls/{call_id}/transfer", json={"to": "+14155550101"})
+    await clock.advance(2)
+    await api.post(f"/v1/voice/calls/{call_id}/transfer", json={"to": "+14155550102"})
+    await clock.advance(2)
+    first = (await api.get("/v1/voice/calls", params={"to": "+14155550101"})).json()["data"][0]
+    second = (await api.get("/v1/voice/calls", params={"to": "+14155550102"})).json()["data"][0]
+    # The new leg is bridged, then the old one (the caller's other side until now) hung up.
+    assert (first["status"], first["end_reason"]) == ("completed", "transferred")
+    assert second["status"] == "in_progress"
+    assert (await get_call(api, call_id))["status"] == "in_progress"
+    sim = app.state.runtime.media.get("sim")
+    assert sim.hears(call_id, second["id"]) and not sim.hears(call_id, first["id"])
+    r = await api.get(f"/v1/voice/calls/{call_id}/events", params={"limit": 100})
+    transferred = [e["data"] for e in r.json()["data"] if e["type"] == "call.transferred"]
+    assert sorted(d["dropped_call_ids"] for d in transferred) == [[], [first["id"]]]
+
+
 async def test_blind_transfer_to_busy_number_keeps_the_call(
     api: httpx.AsyncClient, clock: FakeClock
 ) -> None:

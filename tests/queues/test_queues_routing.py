@@ -126,6 +126,36 @@ async def test_agent_hanging_up_ends_the_customer_call(
     assert (state["presence"], state["calls_handled"]) == ("available", 1)
 
 
+async def test_transferring_an_agents_caller_hangs_up_the_agent_and_starts_wrap_up(
+    api: httpx.AsyncClient, clock: FakeClock, app: Any
+) -> None:
+    jane = await agent(api, "Jane", kind="human", presence="available")
+    queue_id = await queue(api, [jane], wrap_up_seconds=5)
+    [call_id] = await answered_calls(api, clock)
+    await enqueue(api, queue_id, call_id)
+    await clock.advance(2)
+    [leg] = await children(api, call_id)
+    r = await api.post(f"/v1/voice/calls/{call_id}/transfer", json={"to": "+14155550999"})
+    assert r.status_code == 200, r.text
+    await clock.advance(2)  # the transferee answers
+    # The agent's leg is hung up (not a three-way call), the caller goes on, Jane wraps up.
+    agent_leg = await get_call(api, leg["id"])
+    assert (agent_leg["status"], agent_leg["end_reason"]) == ("completed", "transferred")
+    call = await get_call(api, call_id)
+    assert (call["status"], call["agent_id"]) == ("in_progress", None)
+    sim = app.state.runtime.media.get("sim")
+    [target] = [c for c in await children(api, call_id) if c["leg_role"] == "transfer"]
+    assert sim.hears(call_id, target["id"]) and not sim.hears(call_id, leg["id"])
+    state = await get_agent(api, jane)
+    assert (state["presence"], state["current_call_id"], state["calls_handled"]) == (
+        "wrap_up",
+        None,
+        1,
+    )
+    await clock.advance(5)
+    assert (await get_agent(api, jane))["presence"] == "available"
+
+
 async def test_agent_who_does_not_answer_goes_offline_and_the_caller_waits_on(
     api: httpx.AsyncClient, clock: FakeClock
 ) -> None:

@@ -144,6 +144,7 @@ class CallEventHandler:
         backend = rt.media.get(parent.backend)
         if child.leg_role == "transfer":
             await backend.bridge(parent.id, child.id)
+            dropped_legs = await service.drop_agent_legs(session, rt, parent, keep=child.id)
             dropped = parent.agent_id
             parent.agent_id = child.agent_id
             parent.updated_at = now
@@ -152,7 +153,12 @@ class CallEventHandler:
                 parent,
                 "call.transferred",
                 now,
-                data={"to": child.to, "transfer_call_id": child.id, "dropped_agent_id": dropped},
+                data={
+                    "to": child.to,
+                    "transfer_call_id": child.id,
+                    "dropped_agent_id": dropped,
+                    "dropped_call_ids": dropped_legs,
+                },
             )
         elif child.leg_role == "consult" and parent.warm_transfer:
             state = dict(parent.warm_transfer)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +40,8 @@ from orbit_voice.numbers import service as numbers
 from orbit_voice.orgs.service import AuthContext
 from orbit_voice.runtime import Runtime
 from orbit_voice.webhooks.ssrf import check_url
+
+log = logging.getLogger("orbit_voice.calls")
 
 
 def to_out(call: Call, now: datetime) -> CallOut:
@@ -449,6 +452,31 @@ async def send_dtmf(session: AsyncSession, rt: Runtime, call: Call, digits: str)
 
 # -- transfers ------------------------------------------------------------------------
 
+# Child legs that can be the caller's other side (its agent): a human agent's phone, a
+# ring-group member, an earlier transferee or consult party.
+AGENT_SIDE_ROLES = frozenset({"agent", "ring_group", "transfer", "consult"})
+TRANSFERRED = "transferred"  # end_reason of an agent leg a transfer replaced
+
+
+async def drop_agent_legs(
+    session: AsyncSession, rt: Runtime, call: Call, *, keep: str
+) -> list[str]:
+    """A transfer gave the caller a new other side (``keep``): hang up the legs that were it
+    until now, so the old agent is disconnected rather than left in a three-way call."""
+    dropped: list[str] = []
+    for child in await repo.active_children(session, call.id):
+        if child.id == keep or child.leg_role not in AGENT_SIDE_ROLES:
+            continue
+        if child.status != "in_progress":
+            continue
+        try:
+            await rt.media.get(child.backend).hangup(child.id)
+        except MediaError:
+            log.warning("could not hang up the old agent leg", extra={"call_id": child.id})
+        await end(session, rt, child, "completed", end_reason=TRANSFERRED)
+        dropped.append(child.id)
+    return dropped
+
 
 async def _spawn_leg(
     session: AsyncSession, rt: Runtime, call: Call, to: str, from_: str, role: str
@@ -554,6 +582,7 @@ async def complete_warm_transfer(session: AsyncSession, rt: Runtime, call: Call)
     await backend.bridge(call.id, consult.id)
     await backend.hold(call.id, False)
     call.on_hold = False
+    dropped = await drop_agent_legs(session, rt, call, keep=consult.id)
     previous_agent = call.agent_id
     call.agent_id = consult.agent_id
     call.warm_transfer = {**state, "state": "completed"}
@@ -563,7 +592,11 @@ async def complete_warm_transfer(session: AsyncSession, rt: Runtime, call: Call)
         call,
         "call.warm_transfer.completed",
         call.updated_at,
-        data={"consult_call_id": consult.id, "dropped_agent_id": previous_agent},
+        data={
+            "consult_call_id": consult.id,
+            "dropped_agent_id": previous_agent,
+            "dropped_call_ids": dropped,
+        },
     )
 
 

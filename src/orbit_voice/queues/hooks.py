@@ -14,6 +14,7 @@ from orbit_voice.agents import presence
 from orbit_voice.agents.models import Agent
 from orbit_voice.calls import repository as calls_repo
 from orbit_voice.calls.models import Call
+from orbit_voice.calls.service import TRANSFERRED
 from orbit_voice.calls.state import TERMINAL, record_event
 from orbit_voice.queues import dispatch
 from orbit_voice.queues import repository as repo
@@ -43,6 +44,9 @@ async def on_call_ended(session: AsyncSession, rt: Runtime, call: Call) -> None:
         parent = await calls_repo.get_call(session, call.org_id, call.parent_call_id, lock=True)
         if parent is None or parent.status in TERMINAL:
             return  # the customer's call ended first; its own hook tidied up
+        if call.end_reason == TRANSFERRED:
+            await _transferred_away(session, rt, parent, call)
+            return
         if call.leg_role == AGENT_ROLE:
             await _agent_leg_ended(session, rt, parent, call)
         else:
@@ -89,6 +93,17 @@ async def _agent_answered(session: AsyncSession, rt: Runtime, parent: Call, leg:
         now,
         data={"agent_id": agent.id, "agent_call_id": leg.id},
     )
+
+
+async def _transferred_away(session: AsyncSession, rt: Runtime, parent: Call, leg: Call) -> None:
+    """A transfer gave the caller someone else: the agent whose leg this was is done with the
+    call now (wrap-up starts), and the caller's call goes on."""
+    agent = await _agent_of(session, leg)
+    if agent is None or agent.current_call_id != parent.id:
+        return
+    entry = await repo.active_entry_for_call(session, parent.org_id, parent.id)
+    queue = await repo.get_queue(session, parent.org_id, entry.queue_id) if entry else None
+    await _release(session, rt, parent, agent, entry, queue)
 
 
 async def _agent_leg_ended(session: AsyncSession, rt: Runtime, parent: Call, leg: Call) -> None:

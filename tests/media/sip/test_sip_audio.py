@@ -10,7 +10,9 @@ from typing import Any
 import httpx
 
 from sip_support import (
+    ABSENT,
     CALLER_ID,
+    PRESENT,
     carrier_trunk,
     decode_mp3,
     live_api,
@@ -27,9 +29,6 @@ from sip_support import (
 __all__ = ["live_api", "phones", "sip_app"]  # fixtures
 
 pytestmark = needs_sipp
-
-PRESENT = 800.0  # Goertzel amplitude of a tone that is there (the phones send ~6000 peak)
-ABSENT = 150.0
 
 
 async def _dial(api: httpx.AsyncClient, phone: Any, **extra: Any) -> str:
