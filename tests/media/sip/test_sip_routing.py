@@ -20,7 +20,9 @@ import httpx
 import pytest
 
 from sip_support import (
+    ABSENT,
     CALLER_ID,
+    PRESENT,
     carrier_trunk,
     event_types,
     live_api,
@@ -44,8 +46,6 @@ __all__ = ["live_api", "number_router", "phones", "sip_app", "sipp"]  # fixtures
 
 pytestmark = needs_sipp
 
-PRESENT = 800.0  # Goertzel amplitude of a tone that is there (the phones send ~6000 peak)
-ABSENT = 150.0
 CALLER_TONE = 440
 AGENT_TONE = 1250
 OTHER_TONE = 900

@@ -11,7 +11,9 @@ import httpx
 
 from orbit_voice.voicemail.audio import BEEP_HZ
 from sip_support import (
+    ABSENT,
     CALLER_ID,
+    PRESENT,
     carrier_trunk,
     decode_mp3,
     live_api,
@@ -29,8 +31,6 @@ __all__ = ["live_api", "phones", "sip_app"]  # fixtures
 
 pytestmark = needs_sipp
 
-PRESENT = 800.0
-ABSENT = 150.0
 GREETING = "Hello. You have reached the sales team. Please leave a message after the tone."
 
 
