@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from orbit_voice.config import Settings
 from orbit_voice.media.backend import (
+    Encryption,
     EventSink,
     InboundLeg,
     LegNotFound,
@@ -42,12 +43,31 @@ InviteHandler = Callable[[SipInvite], Awaitable[Any]]
 _URI = re.compile(r"^(?P<scheme>sips?):(?:[^@;?]+@)?(?P<rest>.+)$", re.IGNORECASE)
 
 
-def target_uri(termination_uri: str, to: str) -> str:
-    """The Request-URI for ``to`` through a trunk: the trunk's URI with ``to`` as its user."""
+def target_uri(termination_uri: str, to: str, encryption: Encryption = "none") -> str:
+    """The Request-URI for ``to`` through a trunk: the trunk's URI with ``to`` as its user.
+
+    An encrypted trunk (``tls``, ``tls_srtp``) is reached over TLS: a ``sips:`` URI already
+    says so; a ``sip:`` URI gets ``;transport=tls`` in place of any transport it named."""
     match = _URI.match(termination_uri.strip())
     if match is None:
         raise MediaError(f"The trunk URI '{termination_uri}' is not a SIP URI.", code="bad_trunk")
-    return f"{match['scheme'].lower()}:{to}@{match['rest']}"
+    scheme, rest = match["scheme"].lower(), match["rest"]
+    if encryption != "none" and scheme == "sip":
+        hostport, *params = rest.split(";")
+        kept = [p for p in params if p and p.split("=", 1)[0].strip().lower() != "transport"]
+        rest = ";".join([hostport, *kept, "transport=tls"])
+    return f"{scheme}:{to}@{rest}"
+
+
+def default_ca_file() -> Path | None:
+    """The CA bundle trunks' certificates are checked against when ORBIT_SIP_TLS_CA_FILE is
+    unset: certifi's (Mozilla's list). The OpenSSL inside the pjsua2 wheel does not read the
+    system's trust store, so without a bundle no certificate would verify."""
+    try:
+        import certifi
+    except ImportError:
+        return None
+    return Path(certifi.where())
 
 
 class SipBackend:
@@ -88,6 +108,8 @@ class SipBackend:
             tls_port=s.sip_tls_port,
             tls_cert_file=s.sip_tls_cert_file,
             tls_key_file=s.sip_tls_key_file,
+            tls_ca_file=s.sip_tls_ca_file or default_ca_file(),
+            tls_verify_server=s.sip_tls_verify_server,
             rtp_port_min=s.sip_rtp_port_min,
             rtp_port_max=s.sip_rtp_port_max,
             public_address=s.sip_public_address,
@@ -186,11 +208,12 @@ class SipBackend:
         await self._run(
             Engine.originate,
             request.leg_id,
-            target_uri(trunk.termination_uri, request.to),
+            target_uri(trunk.termination_uri, request.to, trunk.encryption),
             request.from_,
             TrunkAuth(trunk.username, trunk.password),
             trunk.codecs,
             self.settings.sip_ring_timeout_seconds,
+            trunk.encryption,
         )
 
     async def adopt_inbound(self, leg: InboundLeg) -> None:
@@ -204,10 +227,10 @@ class SipBackend:
 
         await self._run(Engine.claim, token, leg.leg_id, leg.ring_timeout)
 
-    async def refuse(self, token: str, sip_code: int) -> None:
+    async def refuse(self, token: str, sip_code: int, reason: str = "") -> None:
         from orbit_voice.media.sip.engine import Engine
 
-        await self._run(Engine.refuse, token, sip_code)
+        await self._run(Engine.refuse, token, sip_code, reason)
 
     async def answer(self, leg_id: str) -> None:
         from orbit_voice.media.sip.engine import Engine

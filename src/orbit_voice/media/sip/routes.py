@@ -1,4 +1,5 @@
-"""Which trunk a live call leaves through, as the engine needs it (URI, credentials, codecs).
+"""Which trunk a live call leaves through, as the engine needs it (URI, credentials, codecs,
+encryption).
 
 The trunks domain owns the rules (the ``from`` number's trunk, else the org's default trunk)
 and the password's encryption; this only packs its answer for ``OriginateRequest``.
@@ -6,11 +7,20 @@ and the password's encryption; this only packs its answer for ``OriginateRequest
 
 from __future__ import annotations
 
+from typing import get_args
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orbit_voice.config import Settings
 from orbit_voice.errors import Invalid
-from orbit_voice.media.backend import TrunkRoute
+from orbit_voice.media.backend import Encryption, TrunkRoute
+
+_ENCRYPTIONS: tuple[Encryption, ...] = get_args(Encryption)
+
+
+def encryption_of(value: str) -> Encryption:
+    """A stored ``encryption``; anything unknown is treated as the strictest, never as none."""
+    return next((e for e in _ENCRYPTIONS if e == value), "tls_srtp")
 
 
 async def trunk_route(
@@ -29,6 +39,7 @@ async def trunk_route(
         username=trunk.auth_username,
         password=decrypt_password(settings, trunk),
         codecs=tuple(str(c) for c in trunk.codecs or ()),
+        encryption=encryption_of(trunk.encryption),
     )
 
 
