@@ -163,6 +163,7 @@ async def engine_run(rates: list[float], burst: float, hold: float) -> list[dict
         live_media_backend="sip",
         sip_listen_address="127.0.0.1",
         sip_port=sip_port,
+        sip_tls_port=sip_port + 1,  # the engine always listens for TLS too
         sip_rtp_port_min=40000,
         sip_rtp_port_max=49998,
         sip_max_calls=1000,

@@ -1,24 +1,34 @@
 """A test phone: a second PJSUA endpoint in its own process (PJSUA is one per process).
 
     python sip_phone.py --port 26000 --tone 440 --record /tmp/heard.wav [--answer] [--user +1...]
+        [--tls-port 26001 --cert phone.pem --key phone.key] [--srtp optional]
 
 It plays a steady tone of ``--tone`` Hz into every call (0: silence), records what it hears to
 ``--record`` (mono WAV, 8 kHz), answers incoming calls when ``--answer`` is given, calls out
 as ``--user`` (the caller id a callee sees; default ``phone``), and prints
 one JSON line per event on stdout: {"event": "ready"}, {"event": "state", "state": ...},
 {"event": "dtmf", "digit": ...}, {"event": "media", "status": "active" | "remote_hold" | ...}
-(on every SDP negotiation: a re-INVITE with a=sendonly shows as remote_hold). It reads JSON
-commands on stdin: {"cmd": "call", "uri"}, {"cmd": "dtmf", "digits"}, {"cmd": "hangup"},
-{"cmd": "record", "path"} (go on recording into a new file, so a test can measure one phase
-of a call at a time; answered by {"event": "recording", "path"}), {"cmd": "quit"}.
+(on every SDP negotiation: a re-INVITE with a=sendonly shows as remote_hold), and for each
+INVITE it receives {"event": "invite", "via", "transport", "request_uri", "profile", "crypto"}:
+the top Via's sent-protocol, the transport PJSIP took it from (udp, tcp, tls), the
+Request-URI, the SDP audio profile (RTP/AVP or RTP/SAVP) and whether the SDP carried SDES keys
+(a=crypto). ``--tls-port`` adds a TLS listener with ``--cert``/``--key`` (``--sips``: its
+Contact is sips:, for sips: dialogs); ``--srtp`` is its SRTP policy (disabled, optional,
+mandatory; SDES). PHONE_LOG=5 in its environment prints PJSIP's log (lines that are not JSON
+are ignored by sip_support). It reads JSON commands on stdin: {"cmd": "call", "uri"},
+{"cmd": "dtmf", "digits"}, {"cmd": "hangup"}, {"cmd": "record", "path"} (go on recording into
+a new file, so a test can measure one phase of a call at a time; answered by
+{"event": "recording", "path"}), {"cmd": "quit"}.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import queue
+import re
 import sys
 import threading
 import time
@@ -33,6 +43,11 @@ MEDIA_STATUS = {
     pj.PJSUA_CALL_MEDIA_LOCAL_HOLD: "local_hold",
     pj.PJSUA_CALL_MEDIA_REMOTE_HOLD: "remote_hold",
     pj.PJSUA_CALL_MEDIA_ERROR: "error",
+}
+SRTP = {
+    "disabled": pj.PJMEDIA_SRTP_DISABLED,
+    "optional": pj.PJMEDIA_SRTP_OPTIONAL,
+    "mandatory": pj.PJMEDIA_SRTP_MANDATORY,
 }
 
 
@@ -54,14 +69,24 @@ class Phone:
         cfg.medConfig.sndClockRate = RATE
         cfg.medConfig.noVad = True
         cfg.medConfig.ecTailLen = 0
-        cfg.logConfig.level = 0
-        cfg.logConfig.consoleLevel = 0
+        cfg.logConfig.level = int(os.environ.get("PHONE_LOG", "0"))
+        cfg.logConfig.consoleLevel = int(os.environ.get("PHONE_LOG", "0"))
         self.ep.libInit(cfg)
         self.ep.audDevManager().setNullDev()
         tc = pj.TransportConfig()
         tc.port = args.port
         tc.boundAddress = "127.0.0.1"
         self.ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, tc)
+        if args.tls_port:
+            tls = pj.TransportConfig()
+            tls.port = args.tls_port
+            tls.boundAddress = "127.0.0.1"
+            if args.cert:
+                tls.tlsConfig.certFile = args.cert
+                tls.tlsConfig.privKeyFile = args.key
+            if args.ca:
+                tls.tlsConfig.CaListFile = args.ca
+            self.ep.transportCreate(pj.PJSIP_TRANSPORT_TLS, tls)
         self.ep.libStart()
         self.acc = _Account(self)
         ac = pj.AccountConfig()
@@ -70,6 +95,11 @@ class Phone:
         ac.mediaConfig.transportConfig.port = args.rtp_port
         ac.mediaConfig.transportConfig.portRange = 100
         ac.mediaConfig.transportConfig.boundAddress = "127.0.0.1"
+        if args.sips:
+            # A sips: dialog needs a sips: Contact (PJSUA writes sip:;transport=TLS).
+            ac.sipConfig.contactForced = f"<sips:phone@127.0.0.1:{args.tls_port}>"
+        ac.mediaConfig.srtpUse = SRTP[args.srtp]
+        ac.mediaConfig.srtpSecureSignaling = 0
         self.acc.create(ac)
         self.tone = pj.ToneGenerator()
         self.tone.createToneGenerator(RATE, 1)
@@ -178,6 +208,7 @@ class _Account(pj.Account):  # type: ignore[misc]
         self.phone = phone
 
     def onIncomingCall(self, prm: Any) -> None:
+        say(event="invite", **describe_invite(prm.rdata))
         call = _Call(self.phone, self, prm.callId)
         self.phone.calls.append(call)
         op = pj.CallOpParam()
@@ -203,6 +234,32 @@ class _Call(pj.Call):  # type: ignore[misc]
         say(event="dtmf", digit=prm.digit)
 
 
+def describe_invite(rdata: Any) -> dict[str, Any]:
+    msg = str(rdata.wholeMsg)
+    head, _, body = msg.partition("\r\n\r\n")
+    via = re.search(r"^(?:Via|v)\s*:\s*(SIP/2\.0/[A-Za-z]+)", head, re.IGNORECASE | re.MULTILINE)
+    audio = re.search(r"^m=audio \d+ (\S+)", body, re.MULTILINE)
+    return {
+        "via": via.group(1).upper() if via else "",
+        "transport": _transport_kind(rdata),
+        "request_uri": head.split("\r\n", 1)[0].split(" ")[1],
+        "profile": audio.group(1) if audio else "",
+        "crypto": "\na=crypto:" in f"\n{body}".replace("\r\n", "\n"),
+    }
+
+
+def _transport_kind(rdata: Any) -> str:
+    """The transport PJSIP received the message on, independent of what its Via claims:
+    rdata->tp_info.transport (after the pool pointer), whose obj_name starts udp/tcp/tls."""
+    try:
+        address = int(rdata.pjRxData)
+        transport = ctypes.c_void_p.from_address(address + ctypes.sizeof(ctypes.c_void_p)).value
+        name = ctypes.string_at(transport, 4).decode("ascii", "replace") if transport else ""
+    except (TypeError, ValueError, OSError):
+        return ""
+    return next((kind for kind in ("udp", "tcp", "tls") if name.startswith(kind)), "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
@@ -211,6 +268,12 @@ def main() -> None:
     parser.add_argument("--record", default="")
     parser.add_argument("--answer", action="store_true")
     parser.add_argument("--user", default="phone")
+    parser.add_argument("--tls-port", type=int, default=0)
+    parser.add_argument("--cert", default="")
+    parser.add_argument("--key", default="")
+    parser.add_argument("--ca", default="")
+    parser.add_argument("--srtp", choices=sorted(SRTP), default="disabled")
+    parser.add_argument("--sips", action="store_true")
     args = parser.parse_args()
     phone = Phone(args)
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import array
 import asyncio
 import contextlib
+import datetime
 import hashlib
+import ipaddress
 import json
 import math
 import os
@@ -23,6 +25,7 @@ import tempfile
 import threading
 import wave
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +70,7 @@ def sip_settings(settings: Settings, **extra: Any) -> Settings:
         "live_media_backend": "sip",
         "sip_listen_address": "127.0.0.1",
         "sip_port": free_port(),
+        "sip_tls_port": free_port(),
         "sip_rtp_port_min": rtp_min,
         "sip_rtp_port_max": rtp_max,
         "sip_ring_timeout_seconds": 3.0,
@@ -89,12 +93,22 @@ async def truncate(url: str) -> None:
     await engine.dispose()
 
 
+@contextlib.asynccontextmanager
+async def running_sip_app(settings: Settings, **extra: Any) -> AsyncIterator[Any]:
+    """The app with the SIP engine for live keys (``sip_settings`` plus ``extra``), on the
+    system clock, on an emptied database."""
+    await truncate(settings.database_url)
+    application = create_app(
+        sip_settings(settings, **extra), clock=SystemClock(), run_workers=False
+    )
+    async with application.router.lifespan_context(application):
+        yield application
+
+
 @pytest.fixture
 async def sip_app(settings: Settings) -> AsyncIterator[Any]:
     """The app with the SIP engine for live keys, on the system clock."""
-    await truncate(settings.database_url)
-    application = create_app(sip_settings(settings), clock=SystemClock(), run_workers=False)
-    async with application.router.lifespan_context(application):
+    async with running_sip_app(settings) as application:
         yield application
 
 
@@ -267,16 +281,230 @@ async def event_types(api: httpx.AsyncClient, call_id: str) -> list[str]:
 PHONE = Path(__file__).parent / "sip_phone.py"
 
 
+@dataclass(frozen=True)
+class TlsFiles:
+    """PEM files: a test CA (certificate and key) and a server certificate it issued."""
+
+    ca: Path
+    ca_key: Path
+    cert: Path
+    key: Path
+
+
+def make_tls_files(
+    folder: Path,
+    name: str,
+    hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
+    issuer: TlsFiles | None = None,
+) -> TlsFiles:
+    """A server certificate for ``hosts`` (IP addresses or DNS names) with its key, issued by
+    ``issuer``'s CA or by a fresh CA of its own; valid for a day."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    folder.mkdir(parents=True, exist_ok=True)
+    now = datetime.datetime.now(datetime.UTC)
+    start, end = now - datetime.timedelta(minutes=5), now + datetime.timedelta(days=1)
+
+    def pem_key(key: Any) -> bytes:
+        return bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.TraditionalOpenSSL,
+                serialization.NoEncryption(),
+            )
+        )
+
+    if issuer is None:
+        ca_key: Any = ec.generate_private_key(ec.SECP256R1())
+        ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"orbit test CA {name}")])
+        ca = (
+            x509.CertificateBuilder()
+            .subject_name(ca_name)
+            .issuer_name(ca_name)
+            .public_key(ca_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(start)
+            .not_valid_after(end)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .sign(ca_key, hashes.SHA256())
+        )
+        ca_path, ca_key_path = folder / f"{name}-ca.pem", folder / f"{name}-ca.key"
+        ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+        ca_key_path.write_bytes(pem_key(ca_key))
+    else:
+        ca_path, ca_key_path = issuer.ca, issuer.ca_key
+        ca = x509.load_pem_x509_certificate(ca_path.read_bytes())
+        ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), None)
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hosts[0])]))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(
+            x509.SubjectAlternativeName([_general_name(host) for host in hosts]), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    files = TlsFiles(ca_path, ca_key_path, folder / f"{name}.pem", folder / f"{name}.key")
+    files.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    files.key.write_bytes(pem_key(key))
+    return files
+
+
+class TlsAnswerer:
+    """A bare SIP-over-TLS carrier (Python's ssl module; sipp here has no TLS) that answers
+    every INVITE 200 OK with a plain ``RTP/AVP`` SDP, whatever was offered, and every BYE
+    200 OK. It records each request's first line in ``requests``."""
+
+    def __init__(self, files: TlsFiles) -> None:
+        import ssl
+
+        self.port = free_port()
+        self.requests: list[str] = []
+        self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self._context.load_cert_chain(files.cert, files.key)
+        self._server = socket.create_server(("127.0.0.1", self.port))
+        self._server.settimeout(0.2)
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._closed.set()
+        self._thread.join(5)
+        self._server.close()
+
+    def _serve(self) -> None:
+        while not self._closed.is_set():
+            try:
+                raw, _ = self._server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with (
+                contextlib.suppress(OSError),
+                self._context.wrap_socket(raw, server_side=True) as conn,
+            ):
+                conn.settimeout(0.2)
+                self._talk(conn)
+
+    def _talk(self, conn: Any) -> None:
+        buffer = b""
+        while not self._closed.is_set():
+            message = _next_message(buffer)
+            if message is None:
+                try:
+                    chunk = conn.recv(65536)
+                except TimeoutError:
+                    continue
+                if not chunk:
+                    return
+                buffer += chunk
+                continue
+            head, buffer = message
+            self.requests.append(head.split("\r\n", 1)[0])
+            reply = self._reply(head)
+            if reply:
+                conn.sendall(reply.encode())
+
+    def _reply(self, head: str) -> str:
+        method = head.split(" ", 1)[0]
+        if method not in ("INVITE", "BYE", "CANCEL"):
+            return ""  # ACK
+        keep = {"via", "v", "from", "f", "call-id", "i", "cseq"}
+        lines = head.split("\r\n")[1:]
+        copied = [line for line in lines if line.partition(":")[0].strip().lower() in keep]
+        to = [line for line in lines if line.partition(":")[0].strip().lower() in ("to", "t")]
+        body = ""
+        extra: list[str] = []
+        if method == "INVITE":
+            to = [f"{line};tag=tlsanswerer" for line in to]
+            body = (
+                "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                "m=audio 45000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+            )
+            extra = [
+                f"Contact: <sip:carrier@127.0.0.1:{self.port};transport=tls>",
+                "Content-Type: application/sdp",
+            ]
+        return "\r\n".join(
+            ["SIP/2.0 200 OK", *copied, *to, *extra, f"Content-Length: {len(body)}", "", body]
+        )
+
+
+def _next_message(buffer: bytes) -> tuple[str, bytes] | None:
+    """The head of the first whole SIP message in ``buffer`` (its body skipped) and what
+    follows it, or None until the message is complete."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    head = buffer[:end].decode()
+    length = 0
+    for line in head.split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() in ("content-length", "l"):
+            length = int(value)
+    if len(buffer) < end + 4 + length:
+        return None
+    return head, buffer[end + 4 + length :]
+
+
+def _general_name(host: str) -> Any:
+    from cryptography import x509
+
+    try:
+        return x509.IPAddress(ipaddress.ip_address(host))
+    except ValueError:
+        return x509.DNSName(host)
+
+
 class TestPhone:
-    """A PJSUA endpoint in its own process that plays a tone and records what it hears."""
+    """A PJSUA endpoint in its own process that plays a tone and records what it hears.
+
+    With ``tls`` it also listens for SIP over TLS (on ``tls_port``) with that certificate;
+    ``srtp`` is its SRTP policy: disabled (PJSUA's default), optional or mandatory; ``sips``
+    gives it a sips: Contact, which dialogs to a sips: URI need."""
+
+    __test__ = False  # a peer, not a test class
 
     def __init__(
-        self, tone: int, record: Path, *, answer: bool = True, user: str = "phone"
+        self,
+        tone: int,
+        record: Path,
+        *,
+        answer: bool = True,
+        user: str = "phone",
+        tls: TlsFiles | None = None,
+        srtp: str = "disabled",
+        sips: bool = False,
     ) -> None:
         self.port = free_port()
+        self.tls_port = free_port() if tls is not None else 0
         self.record = record
         self.events: list[dict[str, Any]] = []
         rtp = rtp_range()[0]
+        tls_args = (
+            [
+                "--tls-port",
+                str(self.tls_port),
+                "--cert",
+                str(tls.cert),
+                "--key",
+                str(tls.key),
+                "--ca",
+                str(tls.ca),
+            ]
+            if tls is not None
+            else []
+        )
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -292,6 +520,10 @@ class TestPhone:
                 *(["--answer"] if answer else []),
                 "--user",
                 user,
+                *tls_args,
+                "--srtp",
+                srtp,
+                *(["--sips"] if sips else []),
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -310,6 +542,11 @@ class TestPhone:
     @property
     def uri(self) -> str:
         return f"sip:127.0.0.1:{self.port}"
+
+    @property
+    def invites(self) -> list[dict[str, Any]]:
+        """What the phone saw of each INVITE it took (see ``sip_phone.describe_invite``)."""
+        return [e for e in self.events if e.get("event") == "invite"]
 
     def send(self, **cmd: Any) -> None:
         assert self.proc.stdin is not None
@@ -355,9 +592,9 @@ class TestPhone:
 def phones(tmp_path: Path) -> Iterator[Callable[..., TestPhone]]:
     started: list[TestPhone] = []
 
-    def make(tone: int, *, answer: bool = True, user: str = "phone") -> TestPhone:
+    def make(tone: int, *, answer: bool = True, **options: Any) -> TestPhone:
         record = tmp_path / f"heard-{len(started)}-{tone}.wav"
-        phone = TestPhone(tone, record, answer=answer, user=user)
+        phone = TestPhone(tone, record, answer=answer, **options)
         started.append(phone)
         return phone
 

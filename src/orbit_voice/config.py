@@ -43,14 +43,19 @@ class Settings(BaseSettings):
     # smtps://... (TLS from the start); unset: notifications are recorded as skipped.
     smtp_url: str | None = None
     smtp_from: str = "orbit-voice@localhost"
-    # SIP engine (live keys): where it listens (UDP and TCP on sip_port; TLS on sip_tls_port
-    # only when a certificate and key are configured), the RTP port range, the address written
-    # into SDP and Contact when behind NAT, and its limits.
+    # SIP engine (live keys): where it listens (UDP and TCP on sip_port, TLS on sip_tls_port),
+    # the RTP port range, the address written into SDP and Contact when behind NAT, and its
+    # limits. TLS always works outbound (trunks with encryption tls/tls_srtp); accepting TLS
+    # connections (inbound calls over TLS) needs the certificate and key (PEM).
     sip_listen_address: str = "0.0.0.0"
     sip_port: int = Field(default=5060, ge=1, le=65535)
     sip_tls_port: int = Field(default=5061, ge=1, le=65535)
     sip_tls_cert_file: Path | None = None
     sip_tls_key_file: Path | None = None
+    # Trunks' TLS certificates are checked (chain to a CA in this PEM bundle, name matching the
+    # termination URI's host) unless verify is off; unset: certifi's Mozilla CA bundle.
+    sip_tls_ca_file: Path | None = None
+    sip_tls_verify_server: bool = True
     sip_rtp_port_min: int = Field(default=10000, ge=1024, le=65534)
     sip_rtp_port_max: int = Field(default=20000, ge=1025, le=65535)
     sip_public_address: str | None = None
@@ -79,7 +84,13 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     log_json: bool = False
 
-    @field_validator("sip_tls_cert_file", "sip_tls_key_file", "sip_public_address", mode="before")
+    @field_validator(
+        "sip_tls_cert_file",
+        "sip_tls_key_file",
+        "sip_tls_ca_file",
+        "sip_public_address",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -88,6 +99,15 @@ class Settings(BaseSettings):
     def _check_sip_rtp_range(self) -> Settings:
         if self.sip_rtp_port_min >= self.sip_rtp_port_max:
             raise ValueError("ORBIT_SIP_RTP_PORT_MIN must be below ORBIT_SIP_RTP_PORT_MAX")
+        return self
+
+    @model_validator(mode="after")
+    def _check_sip_tls_files(self) -> Settings:
+        if (self.sip_tls_cert_file is None) != (self.sip_tls_key_file is None):
+            raise ValueError(
+                "ORBIT_SIP_TLS_CERT_FILE and ORBIT_SIP_TLS_KEY_FILE go together: "
+                "set both or neither"
+            )
         return self
 
     @model_validator(mode="after")

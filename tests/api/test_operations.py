@@ -37,6 +37,14 @@ def test_placeholder_secret_refused_outside_development() -> None:
     Settings(environment="development")  # fine for local work
 
 
+def test_sip_tls_settings() -> None:
+    with pytest.raises(ValueError, match="ORBIT_SIP_TLS_CERT_FILE and ORBIT_SIP_TLS_KEY_FILE"):
+        Settings(sip_tls_cert_file="/etc/orbit/sip.pem")
+    defaults = Settings(sip_tls_ca_file="")
+    # Trunks' certificates are verified unless told otherwise; empty CA file = the default.
+    assert defaults.sip_tls_verify_server is True and defaults.sip_tls_ca_file is None
+
+
 def test_json_logs_carry_context() -> None:
     record = logging.LogRecord("orbit_voice.test", logging.INFO, __file__, 1, "hello", (), None)
     record.call_id = "call_x"

@@ -73,9 +73,52 @@ async def test_defaults(api: httpx.AsyncClient) -> None:
     ],
 )
 async def test_valid_sip_uris(api: httpx.AsyncClient, uri: str) -> None:
-    data = await create_trunk(api, termination_uri=uri)
+    # A URI asking for UDP only goes with an unencrypted trunk (see the next test).
+    encryption = "none" if "transport=udp" in uri else "tls_srtp"
+    data = await create_trunk(api, termination_uri=uri, encryption=encryption)
     assert data["termination_uri"].lower() == uri.lower()
     assert data["termination_uri"].startswith(("sip:", "sips:"))
+
+
+async def test_encrypted_trunk_refuses_a_uri_asking_for_another_transport(
+    api: httpx.AsyncClient,
+) -> None:
+    for encryption in ("tls_srtp", "tls"):
+        for uri in ("sip:t.example.com;transport=udp", "sip:t.example.com:5060;transport=TCP"):
+            r = await api.post(
+                "/v1/voice/sip-trunks",
+                json={"name": "x", "termination_uri": uri, "encryption": encryption},
+            )
+            assert r.status_code == 422, (encryption, uri)
+            error = r.json()["error"]
+            assert (error["code"], error["param"]) == (
+                "encryption_transport_conflict",
+                "termination_uri",
+            )
+    # Agreeing or silent URIs are fine; none takes the URI's transport as it is.
+    for uri, encryption in [
+        ("sip:t.example.com;transport=tls", "tls_srtp"),
+        ("sips:t.example.com", "tls"),
+        ("sip:t.example.com;transport=udp", "none"),
+    ]:
+        await create_trunk(api, termination_uri=uri, encryption=encryption)
+    # An update is held against the trunk it produces, and names the field it changed.
+    trunk = await create_trunk(
+        api, termination_uri="sip:t.example.com;transport=udp", encryption="none"
+    )
+    url = f"/v1/voice/sip-trunks/{trunk['id']}"
+    r = await api.put(url, json={"encryption": "tls"})
+    assert r.status_code == 422 and r.json()["error"]["param"] == "encryption"
+    tls = await create_trunk(api, termination_uri="sip:t.example.com", encryption="tls")
+    r = await api.put(
+        f"/v1/voice/sip-trunks/{tls['id']}",
+        json={"termination_uri": "sip:t.example.com;transport=tcp"},
+    )
+    assert r.status_code == 422 and r.json()["error"]["param"] == "termination_uri"
+    r = await api.put(
+        url, json={"encryption": "tls", "termination_uri": "sip:t.example.com;transport=tls"}
+    )
+    assert r.status_code == 200 and r.json()["data"]["encryption"] == "tls"
 
 
 @pytest.mark.parametrize(

@@ -64,3 +64,15 @@ def normalize_sip_uri(value: str) -> str:
         if not _PARAM.match(param):
             raise ValueError(f"has an invalid parameter ';{param}'")
     return match["scheme"].lower() + value[len(match["scheme"]) :]
+
+
+def transport_param(uri: str) -> str | None:
+    """The lower-cased ``;transport=`` of a valid URI, or None when it names none."""
+    match = _URI.match(uri.strip())
+    if match is None:
+        return None
+    for param in match["params"].split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.lower() == "transport":
+            return value.lower()
+    return None

@@ -75,15 +75,22 @@ class AudioFrame:
 AudioSink = Callable[[AudioFrame], Awaitable[None]]
 
 
+# A trunk's ``encryption``: TLS signalling and mandatory SRTP, TLS signalling (SRTP when the
+# far end offers or accepts it), or neither (the termination URI's own transport, plain RTP).
+Encryption = Literal["tls_srtp", "tls", "none"]
+
+
 @dataclass(frozen=True)
 class TrunkRoute:
-    """Where a live (SIP) leg goes: the trunk's termination URI, digest credentials, codecs."""
+    """Where a live (SIP) leg goes: the trunk's termination URI, digest credentials, codecs
+    and encryption (the API's default, ``tls_srtp``, unless the trunk says otherwise)."""
 
     trunk_id: str
     termination_uri: str
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     codecs: tuple[str, ...] = ()
+    encryption: Encryption = "tls_srtp"
     # The number dialled through the trunk when the leg's ``to`` is not one (an agent id:
     # the agent's phone_number); None dials ``to``.
     number: str | None = None

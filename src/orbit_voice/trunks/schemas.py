@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
 from orbit_voice.api.schemas import Input, Output, Timestamp
+from orbit_voice.media.backend import Encryption
 
-Encryption = Literal["tls_srtp", "tls", "none"]
 # Canonical spelling, in no particular order; a trunk lists its own in priority order.
 KNOWN_CODECS = ("PCMU", "PCMA", "G722", "G729", "GSM", "iLBC", "speex", "OPUS", "AMR", "AMR-WB")
 DEFAULT_CODECS = ["PCMU", "PCMA", "OPUS"]

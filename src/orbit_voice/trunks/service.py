@@ -14,7 +14,7 @@ from orbit_voice.errors import Conflict, Invalid, not_found
 from orbit_voice.kit import secretbox
 from orbit_voice.kit.clock import Clock
 from orbit_voice.kit.ids import new_id
-from orbit_voice.kit.sipuri import normalize_sip_uri
+from orbit_voice.kit.sipuri import normalize_sip_uri, transport_param
 from orbit_voice.trunks import repository as repo
 from orbit_voice.trunks.models import Trunk
 from orbit_voice.trunks.schemas import KNOWN_CODECS, TrunkCreate, TrunkOut, TrunkUpdate
@@ -81,6 +81,20 @@ def _codecs(values: list[str]) -> list[str]:
     return out
 
 
+def _encryption_consistent(trunk: Trunk, param: str) -> None:
+    """An encrypted trunk is dialled over TLS, so its URI may not ask for another transport
+    (``sips:`` or ``;transport=tls`` agree; no transport is made TLS)."""
+    transport = transport_param(trunk.termination_uri)
+    if trunk.encryption != "none" and transport not in (None, "tls"):
+        raise Invalid(
+            f"{param}: encryption '{trunk.encryption}' needs TLS signalling, but the "
+            f"termination_uri asks for transport={transport}; drop ;transport= (or make it "
+            "tls), or set encryption to none.",
+            code="encryption_transport_conflict",
+            param=param,
+        )
+
+
 def _auth_consistent(trunk: Trunk) -> None:
     if trunk.auth_password_encrypted is not None and trunk.auth_username is None:
         raise Invalid(
@@ -113,6 +127,7 @@ async def create(
         created_at=now,
         updated_at=now,
     )
+    _encryption_consistent(trunk, "termination_uri")
     _auth_consistent(trunk)
     session.add(trunk)
     await session.flush()
@@ -169,6 +184,7 @@ async def update(
         trunk.auth_password_encrypted = (
             None if password is None else secretbox.encrypt(settings.encryption_key, password)
         )
+    _encryption_consistent(trunk, "termination_uri" if "termination_uri" in given else "encryption")
     _auth_consistent(trunk)
     if given.get("is_default") is True and not trunk.is_default:
         await repo.clear_default(session, org_id, trunk.id)

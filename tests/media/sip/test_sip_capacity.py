@@ -48,7 +48,7 @@ def _request(n: int, carrier_port: int) -> OriginateRequest:
         to="+14155552671",
         from_=CALLER_ID,
         ring_timeout=5,
-        route=TrunkRoute("trunk_x", f"sip:127.0.0.1:{carrier_port}"),
+        route=TrunkRoute("trunk_x", f"sip:127.0.0.1:{carrier_port}", encryption="none"),
     )
 
 

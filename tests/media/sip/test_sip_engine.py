@@ -52,7 +52,7 @@ async def test_engine_starts_and_stops_repeatedly_even_with_a_call_up(
                     to="+14155552671",
                     from_=CALLER_ID,
                     ring_timeout=5,
-                    route=TrunkRoute("trunk_x", f"sip:127.0.0.1:{carrier.port}"),
+                    route=TrunkRoute("trunk_x", f"sip:127.0.0.1:{carrier.port}", encryption="none"),
                 )
             )
             for _ in range(100):

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from orbit_voice.config import Settings
 from orbit_voice.media.backend import (
     DirectRoute,
+    Encryption,
     EventSink,
     InboundLeg,
     LegNotFound,
@@ -42,12 +43,31 @@ InviteHandler = Callable[[SipInvite], Awaitable[Any]]
 _URI = re.compile(r"^(?P<scheme>sips?):(?:[^@;?]+@)?(?P<rest>.+)$", re.IGNORECASE)
 
 
-def target_uri(termination_uri: str, to: str) -> str:
-    """The Request-URI for ``to`` through a trunk: the trunk's URI with ``to`` as its user."""
+def target_uri(termination_uri: str, to: str, encryption: Encryption = "none") -> str:
+    """The Request-URI for ``to`` through a trunk: the trunk's URI with ``to`` as its user.
+
+    An encrypted trunk (``tls``, ``tls_srtp``) is reached over TLS: a ``sips:`` URI already
+    says so; a ``sip:`` URI gets ``;transport=tls`` in place of any transport it named."""
     match = _URI.match(termination_uri.strip())
     if match is None:
         raise MediaError(f"The trunk URI '{termination_uri}' is not a SIP URI.", code="bad_trunk")
-    return f"{match['scheme'].lower()}:{to}@{match['rest']}"
+    scheme, rest = match["scheme"].lower(), match["rest"]
+    if encryption != "none" and scheme == "sip":
+        hostport, *params = rest.split(";")
+        kept = [p for p in params if p and p.split("=", 1)[0].strip().lower() != "transport"]
+        rest = ";".join([hostport, *kept, "transport=tls"])
+    return f"{scheme}:{to}@{rest}"
+
+
+def default_ca_file() -> Path | None:
+    """The CA bundle trunks' certificates are checked against when ORBIT_SIP_TLS_CA_FILE is
+    unset: certifi's (Mozilla's list). The OpenSSL inside the pjsua2 wheel does not read the
+    system's trust store, so without a bundle no certificate would verify."""
+    try:
+        import certifi
+    except ImportError:
+        return None
+    return Path(certifi.where())
 
 
 class SipBackend:
@@ -88,6 +108,8 @@ class SipBackend:
             tls_port=s.sip_tls_port,
             tls_cert_file=s.sip_tls_cert_file,
             tls_key_file=s.sip_tls_key_file,
+            tls_ca_file=s.sip_tls_ca_file or default_ca_file(),
+            tls_verify_server=s.sip_tls_verify_server,
             rtp_port_min=s.sip_rtp_port_min,
             rtp_port_max=s.sip_rtp_port_max,
             public_address=s.sip_public_address,
@@ -176,8 +198,10 @@ class SipBackend:
 
         route = request.route
         codecs: tuple[str, ...] = ()
+        encryption: Encryption = "none"
         if isinstance(route, DirectRoute):
-            # The agent's own phone: its URI as given, no trunk credentials, any codec.
+            # The agent's own phone: its URI as given (a sips: URI is reached over TLS), no
+            # trunk credentials, any codec, SRTP if the phone offers it.
             uri, auth = route.uri, TrunkAuth(None)
         else:
             number = route.number if route is not None and route.number else request.to
@@ -191,8 +215,9 @@ class SipBackend:
                 raise MediaError(
                     f"No SIP trunk to reach {number}.", code="no_trunk", details={"to": number}
                 )
-            uri = target_uri(route.termination_uri, number)
+            uri = target_uri(route.termination_uri, number, route.encryption)
             auth, codecs = TrunkAuth(route.username, route.password), route.codecs
+            encryption = route.encryption
         await self._run(
             Engine.originate,
             request.leg_id,
@@ -201,6 +226,7 @@ class SipBackend:
             auth,
             codecs,
             request.ring_timeout,
+            encryption,
         )
 
     async def adopt_inbound(self, leg: InboundLeg) -> None:
@@ -214,10 +240,10 @@ class SipBackend:
 
         await self._run(Engine.claim, token, leg.leg_id, leg.ring_timeout)
 
-    async def refuse(self, token: str, sip_code: int) -> None:
+    async def refuse(self, token: str, sip_code: int, reason: str = "") -> None:
         from orbit_voice.media.sip.engine import Engine
 
-        await self._run(Engine.refuse, token, sip_code)
+        await self._run(Engine.refuse, token, sip_code, reason)
 
     async def answer(self, leg_id: str) -> None:
         from orbit_voice.media.sip.engine import Engine

@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 import pjsua2 as pj
 
 from orbit_voice.media.backend import (
+    Encryption,
     LegNotFound,
     MediaError,
     MediaEvent,
@@ -58,6 +59,8 @@ BUSY_CODES = frozenset({486, 600, 603})
 NO_ANSWER_CODES = frozenset({408, 480, 487})
 _PROCESS_LOCK = threading.Lock()  # held by the engine thread from libCreate to libDestroy
 _USER = re.compile(r"sips?:([^@;>\s]+)@", re.IGNORECASE)
+_TLS_FAILURE = re.compile(r"PJSIP_TLS_|\bSSL\b|\bTLS\b", re.IGNORECASE)
+_SAVP = re.compile(r"^m=audio \d+(?:/\d+)? \S*SAVP", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ class EngineConfig:
     tls_port: int = 5061
     tls_cert_file: Path | None = None
     tls_key_file: Path | None = None
+    tls_ca_file: Path | None = None  # PEM bundle trunks' certificates must chain to
+    tls_verify_server: bool = True
     rtp_port_min: int = 10000
     rtp_port_max: int = 20000
     public_address: str | None = None
@@ -90,6 +95,7 @@ class _Leg:
     leg_id: str
     direction: str  # outbound | inbound
     call: Any
+    encryption: Encryption = "none"
     state: str = "ringing"  # ringing | connected | ended
     ended_by_us: bool = False
     ringing_sent: bool = False
@@ -104,6 +110,8 @@ class _Leg:
     dtmf_busy: bool = False
     sip_call_id: str = ""
     stats_sent_final: bool = False
+    answer_srtp: bool | None = None  # whether the 2xx's SDP was SRTP (outbound legs)
+    media_failed: bool = False  # answered with SDP that could not be taken
 
 
 class Engine:
@@ -232,18 +240,36 @@ class Engine:
         ep.audDevManager().setNullDev()
         for kind in (pj.PJSIP_TRANSPORT_UDP, pj.PJSIP_TRANSPORT_TCP):
             ep.transportCreate(kind, self._transport_config(cfg.port))
-        if cfg.tls_cert_file and cfg.tls_key_file:
-            tls = self._transport_config(cfg.tls_port)
-            tls.tlsConfig.certFile = str(cfg.tls_cert_file)
-            tls.tlsConfig.privKeyFile = str(cfg.tls_key_file)
-            ep.transportCreate(pj.PJSIP_TRANSPORT_TLS, tls)
+        ep.transportCreate(pj.PJSIP_TRANSPORT_TLS, self._tls_config())
         ep.libStart()
-        self._local_account = self._new_account("orbit", None)
+        # Inbound INVITEs land on this account (no other matches their Request-URI).
+        self._local_account = self._new_account("orbit", None, None, sips=False)
         self._local_account.setDefault()
         silence = pj.ToneGenerator()
         silence.createToneGenerator(CLOCK_RATE, 1)
         self._silence = silence
         self._ports[silence.getPortId()] = silence
+
+    def _tls_config(self) -> Any:
+        """TLS always exists, so encrypted trunks can be dialled: without a certificate PJSIP
+        still connects out as a TLS client; its listener then cannot complete a handshake, so
+        accepting TLS (calls in over TLS, a far end opening a new connection for an in-dialog
+        request) needs ORBIT_SIP_TLS_CERT_FILE/KEY_FILE."""
+        cfg = self.config
+        tc = self._transport_config(cfg.tls_port)
+        tls = tc.tlsConfig
+        if cfg.tls_cert_file and cfg.tls_key_file:
+            tls.certFile = str(cfg.tls_cert_file)
+            tls.privKeyFile = str(cfg.tls_key_file)
+        if cfg.tls_ca_file:
+            tls.CaListFile = str(cfg.tls_ca_file)
+        # Checks the chain against the CA bundle and the name against the URI's host.
+        tls.verifyServer = cfg.tls_verify_server
+        if not cfg.tls_verify_server:
+            log.warning(
+                "ORBIT_SIP_TLS_VERIFY_SERVER is off: trunks' TLS certificates are not checked"
+            )
+        return tc
 
     def _transport_config(self, port: int) -> Any:
         tc = pj.TransportConfig()
@@ -261,16 +287,39 @@ class Engine:
             return cfg.public_address
         return cfg.listen_address if cfg.listen_address not in ("", "0.0.0.0") else "127.0.0.1"
 
-    def _new_account(self, user: str, auth: TrunkAuth | None) -> Any:
+    def _new_account(
+        self, user: str, auth: TrunkAuth | None, encryption: Encryption | None, *, sips: bool
+    ) -> Any:
+        """An account dialling with ``encryption``'s SRTP policy; ``None``: the inbound policy
+        (SRTP when the caller offers it, plain RTP otherwise, whatever the transport; which
+        trunks must use TLS is checked per INVITE in ``inbound``). ``sips``: it dials
+        ``sips:`` URIs, whose dialogs need a ``sips:`` Contact (RFC 3261 8.1.1.8; PJSUA
+        writes ``sip:;transport=TLS`` and a strict far end answers 480 "SIPS Required")."""
         acc = _Account(self)
         ac = pj.AccountConfig()
         ac.idUri = f"sip:{user}@{self._host}"
         ac.regConfig.registerOnAdd = False
+        if sips:
+            ac.sipConfig.contactForced = f"<sips:{user}@{self._host}:{self.config.tls_port}>"
+        if encryption is None:
+            ac.priority = 1  # first among equals when PJSUA picks the account for an INVITE
         if auth is not None and auth.username:
             ac.sipConfig.authCreds.append(
                 pj.AuthCredInfo("digest", "*", auth.username, 0, auth.password or "")
             )
-        media = ac.mediaConfig.transportConfig
+        mc = ac.mediaConfig
+        if encryption is None:
+            mc.srtpUse, mc.srtpSecureSignaling = pj.PJMEDIA_SRTP_OPTIONAL, 0
+        else:
+            # tls_srtp: RTP/SAVP with SDES keys, refused unless the INVITE leaves over TLS.
+            # tls: RTP/AVP with a=crypto, so a far end that takes SDES gets SRTP.
+            mc.srtpUse, mc.srtpSecureSignaling = {
+                "tls_srtp": (pj.PJMEDIA_SRTP_MANDATORY, 1),
+                "tls": (pj.PJMEDIA_SRTP_OPTIONAL, 1),
+                "none": (pj.PJMEDIA_SRTP_DISABLED, 0),
+            }[encryption]
+            mc.srtpOpt.keyings.append(pj.PJMEDIA_SRTP_KEYING_SDES)
+        media = mc.transportConfig
         media.port = self.config.rtp_port_min
         media.portRange = self.config.rtp_port_max - self.config.rtp_port_min
         if self.config.listen_address not in ("", "0.0.0.0"):
@@ -280,13 +329,14 @@ class Engine:
         acc.create(ac)
         return acc
 
-    def _account_for(self, auth: TrunkAuth) -> Any:
-        if not auth.username:
-            return self._local_account
-        key = hashlib.sha256(f"{auth.username}\0{auth.password or ''}".encode()).hexdigest()
+    def _account_for(self, auth: TrunkAuth, encryption: Encryption, *, sips: bool) -> Any:
+        """The account to dial with: one per credentials, encryption and URI scheme (SRTP
+        policy and a forced Contact are account settings in PJSUA), created on first use."""
+        secret = f"{auth.username or ''}\0{auth.password or ''}\0{encryption}\0{sips}"
+        key = hashlib.sha256(secret.encode()).hexdigest()
         acc = self._accounts.get(key)
         if acc is None:
-            acc = self._new_account(auth.username, auth)
+            acc = self._new_account(auth.username or "orbit", auth, encryption, sips=sips)
             self._accounts[key] = acc
         return acc
 
@@ -397,6 +447,7 @@ class Engine:
         auth: TrunkAuth,
         codecs: tuple[str, ...],
         ring_timeout: float,
+        encryption: Encryption,
     ) -> None:
         if self._slots_in_use() >= self.max_calls:
             raise MediaError(
@@ -404,10 +455,12 @@ class Engine:
                 code="media_busy",
                 details={"max_calls": self.max_calls},
             )
-        acc = self._account_for(auth)
+        acc = self._account_for(auth, encryption, sips=target_uri.lower().startswith("sips:"))
         call = _Call(self, acc)
         self._alive.add(call)
-        leg = _Leg(leg_id=leg_id, direction="outbound", call=call, codecs=codecs)
+        leg = _Leg(
+            leg_id=leg_id, direction="outbound", call=call, codecs=codecs, encryption=encryption
+        )
         call.leg = leg
         self.legs[leg_id] = leg
         self.graph.add_leg(leg_id)
@@ -450,7 +503,9 @@ class Engine:
         token = f"inv-{call_id}-{next(self._seq)}"
         src = str(rdata.srcAddress)
         host, _, port = src.rpartition(":")
-        first_line = str(rdata.wholeMsg).split("\r\n", 1)[0]
+        message = str(rdata.wholeMsg)
+        first_line = message.split("\r\n", 1)[0]
+        body = message.partition("\r\n\r\n")[2]
         self._pending[token] = call
         call.token = token
         self._on_event(
@@ -462,6 +517,8 @@ class Engine:
                 request_user=_user(first_line),
                 to_user=_user(str(info.localUri)),
                 from_user=_user(str(info.remoteUri)),
+                transport=_rx_transport(rdata),
+                srtp_offered=_sdp_has_srtp(body),
             )
         )
 
@@ -488,10 +545,10 @@ class Engine:
 
         self._after(ring_timeout, caller_gives_up)
 
-    def refuse(self, token: str, code: int) -> None:
+    def refuse(self, token: str, code: int, reason: str = "") -> None:
         call = self._pending.pop(token, None)
         if call is not None:
-            self._safe_hangup(call, code)
+            self._safe_hangup(call, code, reason)
 
     def answer(self, leg_id: str) -> None:
         leg = self._leg(leg_id)
@@ -520,12 +577,14 @@ class Engine:
         self._end(leg)
 
     @staticmethod
-    def _safe_hangup(call: Any, code: int) -> None:
+    def _safe_hangup(call: Any, code: int, reason: str = "") -> None:
         if call is None:
             return
         prm = pj.CallOpParam()
         if code:
             prm.statusCode = code
+        if reason:
+            prm.reason = reason
         with contextlib.suppress(Exception):
             call.hangup(prm)
 
@@ -556,6 +615,11 @@ class Engine:
                     sip_call_id=leg.sip_call_id,
                 )
         elif state == pj.PJSIP_INV_STATE_CONFIRMED:
+            if leg.direction == "outbound" and not _audio_negotiated(info):
+                # The far end answered with SDP we cannot take (RTP to a mandatory SRTP
+                # offer, no common codec): PJSUA is already hanging up; not an answer.
+                leg.media_failed = True
+                return
             if leg.direction == "outbound" and leg.state == "ringing" and not leg.ended_by_us:
                 leg.state = "connected"
                 self.graph.connect(leg.leg_id)
@@ -578,20 +642,45 @@ class Engine:
             elif leg.direction == "inbound":
                 self._emit(leg.leg_id, MediaEventKind.CANCELLED, sip_code=487)
             else:
-                kind, data = _outbound_failure(code)
+                kind, data = self._outbound_failure(leg, code, str(info.lastReason))
                 self._emit(leg.leg_id, kind, **data, sip_call_id=leg.sip_call_id)
+
+    def _outbound_failure(
+        self, leg: _Leg, code: int, reason: str
+    ) -> tuple[MediaEventKind, dict[str, Any]]:
+        if leg.media_failed or 200 <= code < 300:
+            # Answered, but not with media we take: reported as if refused with 488.
+            srtp_missing = leg.encryption == "tls_srtp" and leg.answer_srtp is False
+            cause = "srtp_refused" if srtp_missing else "media_failed"
+            log.warning("the answer's SDP was refused (%s)", cause, extra={"call_id": leg.leg_id})
+            return MediaEventKind.FAILED, {"sip_code": 488, "cause": cause}
+        kind, data = _outbound_failure(code)
+        if leg.encryption != "none" and code == 503 and _TLS_FAILURE.search(reason):
+            # PJSIP answers itself when the TLS handshake or the certificate check fails;
+            # say so rather than leave a bare 503.
+            data["cause"] = "tls_failed"
+            log.warning("TLS to the trunk failed: %s", reason, extra={"call_id": leg.leg_id})
+        return kind, data
 
     def _on_tsx(self, call: Any, prm: Any) -> None:
         leg: _Leg | None = getattr(call, "leg", None)
-        if leg is None or leg.direction != "outbound" or leg.ringing_sent:
+        if leg is None or leg.direction != "outbound":
             return
         try:
-            tsx = prm.e.body.tsxState.tsx
-            if str(tsx.method) == "INVITE" and int(tsx.statusCode) == 100:
+            event = prm.e.body.tsxState
+            tsx = event.tsx
+            if str(tsx.method) != "INVITE":
+                return
+            status = int(tsx.statusCode)
+            if status == 100 and not leg.ringing_sent:
                 leg.ringing_sent = True
                 self._emit(
                     leg.leg_id, MediaEventKind.RINGING, sip_code=100, sip_call_id=leg.sip_call_id
                 )
+            elif 200 <= status < 300 and leg.answer_srtp is None:
+                body = str(event.src.rdata.wholeMsg).partition("\r\n\r\n")[2]
+                if body:
+                    leg.answer_srtp = _sdp_has_srtp(body)
         except Exception:  # not a transaction event we can read
             return
 
@@ -966,6 +1055,35 @@ def _pjsua_max_calls(configured: int) -> int:
     get_max.argtypes = []
     get_max.restype = ctypes.c_uint
     return min(configured, int(get_max()))
+
+
+def _sdp_has_srtp(sdp: str) -> bool:
+    """An SRTP audio profile (RTP/SAVP, RTP/SAVPF, UDP/TLS/RTP/SAVP) or SDES keys."""
+    return bool(_SAVP.search(sdp)) or "a=crypto:" in sdp
+
+
+def _audio_negotiated(info: Any) -> bool:
+    """Whether SDP negotiation gave the call an audio stream (any hold state)."""
+    bad = (pj.PJSUA_CALL_MEDIA_NONE, pj.PJSUA_CALL_MEDIA_ERROR)
+    return any(m.type == pj.PJMEDIA_TYPE_AUDIO and m.status not in bad for m in info.media)
+
+
+def _rx_transport(rdata: Any) -> str:
+    """The transport PJSIP received ``rdata`` on: "udp", "tcp", "tls", or "" if unreadable.
+
+    pjsua2 does not expose it, and a Via header is only the sender's claim, so it is read
+    from the C structs: ``pjsip_rx_data`` starts with ``tp_info {pool, transport, ...}`` and
+    ``pjsip_transport`` with its ``obj_name``, which PJSIP prefixes with the transport's kind
+    (``udp%p``, ``tcps%p``/``tcpc%p``, ``tlss%p``/``tlsc%p``). Layouts unchanged since
+    PJSIP 1.x; anything unexpected reads as "" (treated as not secure)."""
+    try:
+        address = int(rdata.pjRxData)
+        pointer = ctypes.sizeof(ctypes.c_void_p)
+        transport = ctypes.c_void_p.from_address(address + pointer).value
+        name = ctypes.string_at(transport, 4) if transport else b""
+    except (TypeError, ValueError, OSError):
+        return ""
+    return next((kind for kind in ("udp", "tcp", "tls") if name.startswith(kind.encode())), "")
 
 
 def _direction(stat: Any) -> dict[str, Any]:

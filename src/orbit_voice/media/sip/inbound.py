@@ -2,12 +2,19 @@
 
 The engine feeds it every INVITE it receives; a SIP edge (Kamailio, later) can feed it the
 same way. An INVITE is trusted when its source host is one of a trunk's origination URIs;
-the org is the trunk's, and the number dialled must be one of that org's numbers:
+the org is the trunk's, and the number dialled must be one of that org's numbers. The
+trunk's ``encryption`` is then held against how the INVITE came (the transport the engine
+received it on, not its Via); when several of the org's trunks list the source, the least
+strict one applies:
 
-    unknown source ─► 403 Forbidden          (no row written)
-    unknown number ─► 404 Not Found          (no row written)
-    otherwise      ─► 180 Ringing, an inbound call (status ringing), routed by the number's
-                      handler; accept answers 200, decline answers 486 Busy Here.
+    unknown source       ─► 403 Forbidden             (no row written)
+    unknown number       ─► 404 Not Found             (no row written)
+    tls/tls_srtp trunk,
+      not over TLS       ─► 403 "TLS Required"        (no row written)
+    tls_srtp trunk,
+      no SRTP offered    ─► 488 "SRTP Required"       (no row written)
+    otherwise            ─► 180 Ringing, an inbound call (status ringing), routed by the
+                            number's handler; accept answers 200, decline 486 Busy Here.
 """
 
 from __future__ import annotations
@@ -55,25 +62,45 @@ async def _addresses(host: str) -> set[str]:
     return {str(info[4][0]) for info in infos}
 
 
-async def trusted_orgs(session: AsyncSession, source_host: str) -> set[str]:
-    """Orgs with a trunk whose origination URIs include ``source_host`` (by name or address)."""
+# From least to most strict: an org's weakest trunk for a source decides what it must meet.
+_STRICTNESS = {"none": 0, "tls": 1, "tls_srtp": 2}
+
+
+async def trusted_orgs(session: AsyncSession, source_host: str) -> dict[str, str]:
+    """Orgs with a trunk whose origination URIs include ``source_host`` (by name or address),
+    each with the least strict ``encryption`` among those trunks."""
     try:
         from orbit_voice.trunks.models import Trunk
     except ImportError:
-        return set()
+        return {}
     source = source_host.strip("[]").lower()
     source_ips = await _addresses(source)
-    orgs: set[str] = set()
+    orgs: dict[str, str] = {}
     # Every trunk is read: origination URIs are a JSON list, and matching needs DNS anyway.
-    for org_id, uris in (await session.execute(select(Trunk.org_id, Trunk.origination_uris))).all():
+    rows = await session.execute(select(Trunk.org_id, Trunk.origination_uris, Trunk.encryption))
+    for org_id, uris, encryption in rows.all():
         for uri in uris or []:
             host = uri_host(str(uri))
             if host is None:
                 continue
             if host == source or (source_ips and source_ips & await _addresses(host)):
-                orgs.add(org_id)
+                level = _STRICTNESS.get(encryption, 2)
+                if org_id not in orgs or level < _STRICTNESS.get(orgs[org_id], 2):
+                    orgs[org_id] = encryption
                 break
     return orgs
+
+
+def encryption_refusal(encryption: str, invite: SipInvite) -> tuple[int, str] | None:
+    """The SIP status (and reason phrase) refusing an INVITE that does not meet its trunk's
+    ``encryption``, or None when it does."""
+    if encryption == "none":
+        return None
+    if not invite.secure:
+        return 403, "TLS Required"
+    if encryption != "tls" and not invite.srtp_offered:
+        return 488, "SRTP Required"  # tls_srtp (or an unknown value)
+    return None
 
 
 def dialled_number(invite: SipInvite) -> str | None:
@@ -100,7 +127,7 @@ def caller_id(user: str) -> str:
 
 
 async def handle_invite(rt: Runtime, invite: SipInvite) -> int:
-    """Decide an INVITE; returns the SIP status it was given (180, 403, 404 or 487)."""
+    """Decide an INVITE; returns the SIP status it was given (180, 403, 404, 487 or 488)."""
     from orbit_voice.media.sip.adapter import SipBackend
 
     backend = rt.media.backends.get("sip")
@@ -123,6 +150,18 @@ async def handle_invite(rt: Runtime, invite: SipInvite) -> int:
         if number is None:
             await backend.refuse(invite.token, 404)
             return 404
+        refusal = encryption_refusal(orgs[number.org_id], invite)
+        if refusal is not None:
+            code, reason = refusal
+            log.info(
+                "INVITE from %s over %s refused %d: the trunk's encryption is %s",
+                invite.source_host,
+                invite.transport or "an unknown transport",
+                code,
+                orgs[number.org_id],
+            )
+            await backend.refuse(invite.token, code, reason)
+            return code
         call = await _create_call(session, rt, number, invite)
         await session.commit()
         hooks = pop_after_commit(session)

@@ -1,5 +1,5 @@
-"""Where a live call goes, as the engine needs it: a trunk (URI, credentials, codecs) or an
-agent's own SIP URI.
+"""Where a live call goes, as the engine needs it: a trunk (URI, credentials, codecs,
+encryption) or an agent's own SIP URI.
 
 The trunks domain owns the trunk rules (the ``from`` number's trunk, else the org's default
 trunk) and the password's encryption; the agents domain owns an agent's contact. This only
@@ -9,16 +9,23 @@ packs their answers for ``OriginateRequest``.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orbit_voice.config import Settings
 from orbit_voice.errors import Invalid
-from orbit_voice.media.backend import DirectRoute, TrunkRoute
+from orbit_voice.media.backend import DirectRoute, Encryption, TrunkRoute
 
 if TYPE_CHECKING:
     from orbit_voice.agents.models import Agent
+
+_ENCRYPTIONS: tuple[Encryption, ...] = get_args(Encryption)
+
+
+def encryption_of(value: str) -> Encryption:
+    """A stored ``encryption``; anything unknown is treated as the strictest, never as none."""
+    return next((e for e in _ENCRYPTIONS if e == value), "tls_srtp")
 
 
 async def trunk_route(
@@ -37,6 +44,7 @@ async def trunk_route(
         username=trunk.auth_username,
         password=decrypt_password(settings, trunk),
         codecs=tuple(str(c) for c in trunk.codecs or ()),
+        encryption=encryption_of(trunk.encryption),
     )
 
 

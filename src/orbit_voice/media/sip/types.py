@@ -22,3 +22,11 @@ class SipInvite:
     request_user: str  # user part of the Request-URI (the number dialled)
     to_user: str
     from_user: str
+    # The transport PJSIP received the INVITE on ("udp", "tcp", "tls"; "" if unreadable),
+    # not what its Via claims, and whether its SDP offered SRTP (RTP/SAVP or a=crypto).
+    transport: str = ""
+    srtp_offered: bool = False
+
+    @property
+    def secure(self) -> bool:
+        return self.transport == "tls"
