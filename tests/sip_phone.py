@@ -1,12 +1,15 @@
 """A test phone: a second PJSUA endpoint in its own process (PJSUA is one per process).
 
     python sip_phone.py --port 26000 --tone 440 --record /tmp/heard.wav [--answer]
+    python sip_phone.py --port 26000 --play speech.wav [--loop] ...
 
-It plays a steady tone of ``--tone`` Hz into every call (0: silence), records what it hears to
-``--record`` (mono WAV, 8 kHz), answers incoming calls when ``--answer`` is given, and prints
-one JSON line per event on stdout: {"event": "ready"}, {"event": "state", "state": ...},
-{"event": "dtmf", "digit": ...}. It reads JSON commands on stdin: {"cmd": "call", "uri"},
-{"cmd": "dtmf", "digits"}, {"cmd": "hangup"}, {"cmd": "quit"}.
+It plays a steady tone of ``--tone`` Hz into every call (0: silence), or with ``--play`` a WAV
+file (once, or over and over with ``--loop``), records what it hears to ``--record`` (mono
+WAV, 8 kHz), answers incoming calls when ``--answer`` is given, and prints one JSON line per
+event on stdout: {"event": "ready"}, {"event": "state", "state": ...},
+{"event": "dtmf", "digit": ...}, {"event": "playing", "seconds": ...}. It reads JSON commands
+on stdin: {"cmd": "call", "uri"}, {"cmd": "dtmf", "digits"}, {"cmd": "play", "path",
+"loop": false} (from now on, calls hear that file instead), {"cmd": "hangup"}, {"cmd": "quit"}.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import queue
 import sys
 import threading
 import time
+import wave
 from typing import Any
 
 import pjsua2 as pj
@@ -71,6 +75,10 @@ class Phone:
             self.tone.play(tones, True)
         self.silence = pj.ToneGenerator()
         self.silence.createToneGenerator(RATE, 1)
+        self.source: Any = self.tone  # what every call hears from this phone
+        self.player: Any = None
+        if args.play:
+            self.source = self.play(args.play, args.loop)
         self.recorder: Any = None
         if args.record:
             self.recorder = pj.AudioMediaRecorder()
@@ -79,12 +87,36 @@ class Phone:
         self.calls: list[Any] = []
         self.commands: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
 
+    def play(self, path: str, loop: bool) -> Any:
+        player = pj.AudioMediaPlayer()
+        player.createPlayer(path, 0 if loop else pj.PJMEDIA_FILE_NO_LOOP)
+        self.player = player  # keep it alive while calls hear it
+        with wave.open(path, "rb") as wav:
+            say(event="playing", seconds=wav.getnframes() / wav.getframerate(), loop=loop)
+        return player
+
+    def _medias(self) -> list[Any]:
+        medias = []
+        for call in self.calls:
+            try:
+                if call.isActive() and call.hasMedia():
+                    medias.append(call.getAudioMedia(-1))
+            except Exception:
+                continue
+        return medias
+
+    def switch(self, source: Any) -> None:
+        old, self.source = self.source, source
+        for media in self._medias():
+            old.stopTransmit(media)
+            source.startTransmit(media)
+
     def media_up(self, call: Any) -> None:
         try:
             media = call.getAudioMedia(-1)
         except Exception:
             return
-        self.tone.startTransmit(media)
+        self.source.startTransmit(media)
         if self.recorder is not None:
             media.startTransmit(self.recorder)
 
@@ -111,6 +143,10 @@ class Phone:
             for call in self.calls:
                 if call.isActive():
                     call.dialDtmf(cmd["digits"])
+        elif name == "play":
+            old_player = self.player
+            self.switch(self.play(cmd["path"], bool(cmd.get("loop", False))))
+            del old_player  # after the switch: no call hears it any more
         elif name == "hangup":
             for call in self.calls:
                 if call.isActive():
@@ -128,7 +164,7 @@ class Phone:
             self.ep.libHandleEvents(10)
         self.calls.clear()
         self.recorder = None  # closes the WAV
-        self.tone = self.silence = None
+        self.tone = self.silence = self.source = self.player = None
         self.acc.shutdown()
         self.acc = None
         self.ep.libDestroy(pj.PJSUA_DESTROY_NO_NETWORK)
@@ -172,6 +208,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--rtp-port", type=int, required=True)
     parser.add_argument("--tone", type=int, default=0)
+    parser.add_argument("--play", default="", help="a WAV file to play instead of the tone")
+    parser.add_argument("--loop", action="store_true", help="play --play over and over")
     parser.add_argument("--record", default="")
     parser.add_argument("--answer", action="store_true")
     args = parser.parse_args()

@@ -267,9 +267,18 @@ PHONE = Path(__file__).parent / "sip_phone.py"
 
 
 class TestPhone:
-    """A PJSUA endpoint in its own process that plays a tone and records what it hears."""
+    """A PJSUA endpoint in its own process that plays a tone (or a WAV file: ``play``, once
+    or looped) and records what it hears."""
 
-    def __init__(self, tone: int, record: Path, *, answer: bool = True) -> None:
+    def __init__(
+        self,
+        tone: int,
+        record: Path,
+        *,
+        answer: bool = True,
+        play: Path | None = None,
+        loop: bool = False,
+    ) -> None:
         self.port = free_port()
         self.record = record
         self.events: list[dict[str, Any]] = []
@@ -287,6 +296,8 @@ class TestPhone:
                 "--record",
                 str(record),
                 *(["--answer"] if answer else []),
+                *(["--play", str(play)] if play is not None else []),
+                *(["--loop"] if loop else []),
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -310,6 +321,10 @@ class TestPhone:
         assert self.proc.stdin is not None
         self.proc.stdin.write(json.dumps(cmd) + "\n")
         self.proc.stdin.flush()
+
+    def play(self, path: Path, *, loop: bool = False) -> None:
+        """From now on the call hears ``path`` (a WAV file) instead of the tone."""
+        self.send(cmd="play", path=str(path), loop=loop)
 
     async def wait_event(self, timeout: float = 8.0, **match: Any) -> dict[str, Any]:
         async def check() -> dict[str, Any] | None:
@@ -339,8 +354,11 @@ class TestPhone:
 def phones(tmp_path: Path) -> Iterator[Callable[..., TestPhone]]:
     started: list[TestPhone] = []
 
-    def make(tone: int, *, answer: bool = True) -> TestPhone:
-        phone = TestPhone(tone, tmp_path / f"heard-{len(started)}-{tone}.wav", answer=answer)
+    def make(
+        tone: int, *, answer: bool = True, play: Path | None = None, loop: bool = False
+    ) -> TestPhone:
+        record = tmp_path / f"heard-{len(started)}-{tone}.wav"
+        phone = TestPhone(tone, record, answer=answer, play=play, loop=loop)
         started.append(phone)
         return phone
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from orbit_voice.media.backend import MediaEvent
+
 
 @dataclass(frozen=True)
 class TrunkAuth:
@@ -22,3 +24,13 @@ class SipInvite:
     request_user: str  # user part of the Request-URI (the number dialled)
     to_user: str
     from_user: str
+
+
+@dataclass(frozen=True)
+class TapClosed:
+    """The engine sent the last live audio of a leg (this follows it, in order). ``then``:
+    media events held back until that audio had reached the audio sink (a far end's hangup,
+    which closes the call's live transcript)."""
+
+    leg_id: str
+    then: tuple[MediaEvent, ...] = ()
