@@ -34,14 +34,14 @@ RUN pip install --no-cache-dir "setuptools>=68" wheel
 WORKDIR /build
 RUN curl -fsSL "https://github.com/pjsip/pjproject/archive/refs/tags/${PJPROJECT_VERSION}.tar.gz" \
     | tar -xz --strip-components=1
-# Per call the engine uses up to two players (prompt, audio), three recorders (two channels and
-# a live tap) and two RTP sockets; size PJSUA's static tables to match.
+# Per call the engine uses up to two players (prompt, audio), four recorders (a recording's two
+# channels and the live tap's two) and two RTP sockets; size PJSUA's static tables to match.
 RUN { \
         echo '#define PJMEDIA_HAS_VIDEO 0'; \
         echo "#define PJSUA_MAX_CALLS ${PJSUA_MAX_CALLS}"; \
         echo "#define PJSUA_MAX_PLAYERS $((PJSUA_MAX_CALLS * 2 + 8))"; \
-        echo "#define PJSUA_MAX_RECORDERS $((PJSUA_MAX_CALLS * 3 + 8))"; \
-        echo "#define PJSUA_MAX_CONF_PORTS $((PJSUA_MAX_CALLS * 6 + 16))"; \
+        echo "#define PJSUA_MAX_RECORDERS $((PJSUA_MAX_CALLS * 4 + 8))"; \
+        echo "#define PJSUA_MAX_CONF_PORTS $((PJSUA_MAX_CALLS * 9 + 16))"; \
         echo "#define PJ_IOQUEUE_MAX_HANDLES $((PJSUA_MAX_CALLS * 4 + 64))"; \
     } > pjlib/include/pj/config_site.h \
     && ./configure --disable-shared --disable-sound --disable-video --enable-epoll \

@@ -2,23 +2,26 @@
 
     python sip_phone.py --port 26000 --tone 440 --record /tmp/heard.wav [--answer] [--user +1...]
         [--tls-port 26001 --cert phone.pem --key phone.key] [--srtp optional]
+    python sip_phone.py --port 26000 --play speech.wav [--loop] ...
 
-It plays a steady tone of ``--tone`` Hz into every call (0: silence), records what it hears to
-``--record`` (mono WAV, 8 kHz), answers incoming calls when ``--answer`` is given, calls out
-as ``--user`` (the caller id a callee sees; default ``phone``), and prints
-one JSON line per event on stdout: {"event": "ready"}, {"event": "state", "state": ...},
-{"event": "dtmf", "digit": ...}, {"event": "media", "status": "active" | "remote_hold" | ...}
-(on every SDP negotiation: a re-INVITE with a=sendonly shows as remote_hold), and for each
-INVITE it receives {"event": "invite", "via", "transport", "request_uri", "profile", "crypto"}:
-the top Via's sent-protocol, the transport PJSIP took it from (udp, tcp, tls), the
+It plays a steady tone of ``--tone`` Hz into every call (0: silence), or with ``--play`` a WAV
+file (once, or over and over with ``--loop``), records what it hears to ``--record`` (mono
+WAV, 8 kHz), answers incoming calls when ``--answer`` is given, calls out as ``--user`` (the
+caller id a callee sees; default ``phone``), and prints one JSON line per event on stdout:
+{"event": "ready"}, {"event": "state", "state": ...}, {"event": "dtmf", "digit": ...},
+{"event": "playing", "seconds": ...}, {"event": "media", "status": "active" | "remote_hold" |
+...} (on every SDP negotiation: a re-INVITE with a=sendonly shows as remote_hold), and for
+each INVITE it receives {"event": "invite", "via", "transport", "request_uri", "profile",
+"crypto"}: the top Via's sent-protocol, the transport PJSIP took it from (udp, tcp, tls), the
 Request-URI, the SDP audio profile (RTP/AVP or RTP/SAVP) and whether the SDP carried SDES keys
 (a=crypto). ``--tls-port`` adds a TLS listener with ``--cert``/``--key`` (``--sips``: its
 Contact is sips:, for sips: dialogs); ``--srtp`` is its SRTP policy (disabled, optional,
 mandatory; SDES). PHONE_LOG=5 in its environment prints PJSIP's log (lines that are not JSON
 are ignored by sip_support). It reads JSON commands on stdin: {"cmd": "call", "uri"},
-{"cmd": "dtmf", "digits"}, {"cmd": "hangup"}, {"cmd": "record", "path"} (go on recording into
-a new file, so a test can measure one phase of a call at a time; answered by
-{"event": "recording", "path"}), {"cmd": "quit"}.
+{"cmd": "dtmf", "digits"}, {"cmd": "play", "path", "loop": false} (from now on, calls hear
+that file instead), {"cmd": "record", "path"} (go on recording into a new file, so a test can
+measure one phase of a call at a time; answered by {"event": "recording", "path"}),
+{"cmd": "hangup"}, {"cmd": "quit"}.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import re
 import sys
 import threading
 import time
+import wave
 from typing import Any
 
 import pjsua2 as pj
@@ -112,6 +116,10 @@ class Phone:
             self.tone.play(tones, True)
         self.silence = pj.ToneGenerator()
         self.silence.createToneGenerator(RATE, 1)
+        self.source: Any = self.tone  # what every call hears from this phone
+        self.player: Any = None
+        if args.play:
+            self.source = self.play(args.play, args.loop)
         self.recorder: Any = None
         self.retired: list[Any] = []  # earlier recorders: their WAVs close at libDestroy
         self.medias: dict[int, Any] = {}  # call id -> its audio media
@@ -134,6 +142,20 @@ class Phone:
             self.retired.append(self.recorder)
         self.recorder = recorder
 
+    def play(self, path: str, loop: bool) -> Any:
+        player = pj.AudioMediaPlayer()
+        player.createPlayer(path, 0 if loop else pj.PJMEDIA_FILE_NO_LOOP)
+        self.player = player  # keep it alive while calls hear it
+        with wave.open(path, "rb") as wav:
+            say(event="playing", seconds=wav.getnframes() / wav.getframerate(), loop=loop)
+        return player
+
+    def switch(self, source: Any) -> None:
+        old, self.source = self.source, source
+        for media in self.medias.values():
+            old.stopTransmit(media)
+            source.startTransmit(media)
+
     def media_up(self, call: Any) -> None:
         info = call.getInfo()
         for media_info in info.media:
@@ -143,7 +165,7 @@ class Phone:
         except Exception:
             return
         self.medias[call.getId()] = media
-        self.tone.startTransmit(media)
+        self.source.startTransmit(media)
         if self.recorder is not None:
             media.startTransmit(self.recorder)
 
@@ -170,6 +192,10 @@ class Phone:
             for call in self.calls:
                 if call.isActive():
                     call.dialDtmf(cmd["digits"])
+        elif name == "play":
+            old_player = self.player
+            self.switch(self.play(cmd["path"], bool(cmd.get("loop", False))))
+            del old_player  # after the switch: no call hears it any more
         elif name == "hangup":
             for call in self.calls:
                 if call.isActive():
@@ -192,7 +218,7 @@ class Phone:
         self.medias.clear()
         self.recorder = None  # closes the WAVs
         self.retired.clear()
-        self.tone = self.silence = None
+        self.tone = self.silence = self.source = self.player = None
         self.acc.shutdown()
         self.acc = None
         self.ep.libDestroy(pj.PJSUA_DESTROY_NO_NETWORK)
@@ -265,6 +291,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--rtp-port", type=int, required=True)
     parser.add_argument("--tone", type=int, default=0)
+    parser.add_argument("--play", default="", help="a WAV file to play instead of the tone")
+    parser.add_argument("--loop", action="store_true", help="play --play over and over")
     parser.add_argument("--record", default="")
     parser.add_argument("--answer", action="store_true")
     parser.add_argument("--user", default="phone")

@@ -467,7 +467,8 @@ def _general_name(host: str) -> Any:
 
 
 class TestPhone:
-    """A PJSUA endpoint in its own process that plays a tone and records what it hears.
+    """A PJSUA endpoint in its own process that plays a tone (or a WAV file: ``play``, once
+    or looped) and records what it hears.
 
     With ``tls`` it also listens for SIP over TLS (on ``tls_port``) with that certificate;
     ``srtp`` is its SRTP policy: disabled (PJSUA's default), optional or mandatory; ``sips``
@@ -485,6 +486,8 @@ class TestPhone:
         tls: TlsFiles | None = None,
         srtp: str = "disabled",
         sips: bool = False,
+        play: Path | None = None,
+        loop: bool = False,
     ) -> None:
         self.port = free_port()
         self.tls_port = free_port() if tls is not None else 0
@@ -524,6 +527,8 @@ class TestPhone:
                 "--srtp",
                 srtp,
                 *(["--sips"] if sips else []),
+                *(["--play", str(play)] if play is not None else []),
+                *(["--loop"] if loop else []),
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -552,6 +557,10 @@ class TestPhone:
         assert self.proc.stdin is not None
         self.proc.stdin.write(json.dumps(cmd) + "\n")
         self.proc.stdin.flush()
+
+    def play(self, path: Path, *, loop: bool = False) -> None:
+        """From now on the call hears ``path`` (a WAV file) instead of the tone."""
+        self.send(cmd="play", path=str(path), loop=loop)
 
     async def wait_event(self, timeout: float = 8.0, **match: Any) -> dict[str, Any]:
         async def check() -> dict[str, Any] | None:
@@ -592,9 +601,16 @@ class TestPhone:
 def phones(tmp_path: Path) -> Iterator[Callable[..., TestPhone]]:
     started: list[TestPhone] = []
 
-    def make(tone: int, *, answer: bool = True, **options: Any) -> TestPhone:
+    def make(
+        tone: int,
+        *,
+        answer: bool = True,
+        play: Path | None = None,
+        loop: bool = False,
+        **options: Any,
+    ) -> TestPhone:
         record = tmp_path / f"heard-{len(started)}-{tone}.wav"
-        phone = TestPhone(tone, record, answer=answer, **options)
+        phone = TestPhone(tone, record, answer=answer, play=play, loop=loop, **options)
         started.append(phone)
         return phone
 

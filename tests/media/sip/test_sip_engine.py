@@ -9,7 +9,13 @@ from typing import Any
 import httpx
 
 from orbit_voice.config import Settings
-from orbit_voice.media.backend import MediaEvent, MediaEventKind, OriginateRequest, TrunkRoute
+from orbit_voice.media.backend import (
+    AudioFrame,
+    MediaEvent,
+    MediaEventKind,
+    OriginateRequest,
+    TrunkRoute,
+)
 from orbit_voice.media.sip.adapter import SipBackend
 from sip_support import (
     CALLER_ID,
@@ -39,7 +45,11 @@ async def test_engine_starts_and_stops_repeatedly_even_with_a_call_up(
         async def sink(event: MediaEvent, into: list[MediaEvent] = events) -> None:
             into.append(event)
 
+        async def audio(frame: AudioFrame) -> None:
+            return None
+
         backend.set_sink(sink)
+        backend.set_audio_sink(audio)  # connected legs are tapped: taps must tear down too
         await backend.start()
         assert backend.running
         if cycle % 2 == 1:  # stop with a connected call: it is hung up, nothing leaks
@@ -60,9 +70,11 @@ async def test_engine_starts_and_stops_repeatedly_even_with_a_call_up(
                     break
                 await asyncio.sleep(0.05)
             assert [e.kind for e in events][-1] is MediaEventKind.ANSWERED
-            assert (await backend.engine_snapshot())["active_calls"] == 1
+            snap = await backend.engine_snapshot()
+            assert (snap["active_calls"], snap["taps"]) == (1, 1)
         await backend.stop()
         assert not backend.running
+        assert not any(backend.tap_dir.glob("*"))
         if cycle % 2 == 1:
             assert await carrier.wait() == 0  # the carrier got its BYE
 

@@ -1,9 +1,13 @@
 """``SipBackend``: the MediaBackend Protocol on the PJSIP engine.
 
-Each method hands a command to the engine thread and awaits its result; events the engine
-reports come back on the event loop and go, one at a time and in order, to the sink (media
-events) or to the inbound handler (INVITEs). pjsua2 is imported only when the backend
-starts, so a server without it still serves (live calls then answer 503).
+Each method hands a command to the engine thread and awaits its result; what the engine
+reports comes back on the event loop and goes, one at a time and in order, to the sink (media
+events) or to the inbound handler (INVITEs). Live audio of connected legs (when an audio sink
+is set) has a dispatcher of its own, so media events never wait behind voice detection and
+the audio never waits behind the database; an event that must follow a leg's audio (a far
+end's hangup) travels behind it and is handed on once that audio is delivered. pjsua2 is
+imported only when the backend starts, so a server without it still serves (live calls then
+answer 503).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from orbit_voice.config import Settings
 from orbit_voice.media.backend import (
+    AudioFrame,
+    AudioSink,
     DirectRoute,
     Encryption,
     EventSink,
@@ -30,7 +36,7 @@ from orbit_voice.media.backend import (
     OriginateRequest,
     RecordingResult,
 )
-from orbit_voice.media.sip.types import SipInvite, TrunkAuth
+from orbit_voice.media.sip.types import SipInvite, TapClosed, TrunkAuth
 
 if TYPE_CHECKING:
     from orbit_voice.media.sip.engine import Engine
@@ -39,6 +45,8 @@ log = logging.getLogger("orbit_voice.media.sip")
 
 T = TypeVar("T")
 COMMAND_TIMEOUT = 10.0
+# How long a hangup waits for the leg's last live audio to reach the audio sink.
+TAP_DRAIN_TIMEOUT = 2.0
 InviteHandler = Callable[[SipInvite], Awaitable[Any]]
 _URI = re.compile(r"^(?P<scheme>sips?):(?:[^@;?]+@)?(?P<rest>.+)$", re.IGNORECASE)
 
@@ -81,8 +89,14 @@ class SipBackend:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: asyncio.Queue[object] | None = None
         self._dispatcher: asyncio.Task[None] | None = None
+        self._audio_queue: asyncio.Queue[object] | None = None
+        self._audio_dispatcher: asyncio.Task[None] | None = None
         self._rec_paths: dict[str, Path] = {}
         self.cache_dir = settings.data_dir / "media-cache"
+        self._audio_sink: AudioSink | None = None
+        self._tap_waiters: dict[str, list[asyncio.Future[None]]] = {}
+        # Live audio taps write here while a leg is connected; each file is deleted once read.
+        self.tap_dir = settings.data_dir / "live-audio"
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -91,6 +105,16 @@ class SipBackend:
 
     def set_invite_handler(self, handler: InviteHandler) -> None:
         self._invite_handler = handler
+
+    def set_audio_sink(self, sink: AudioSink) -> None:
+        """Where the live audio of connected legs goes (``AudioFrame``s, 8 kHz mono, per leg:
+        ``caller`` its far end, ``agent`` what our side sends it). Legs are tapped only while
+        a sink is set."""
+        self._audio_sink = sink
+        engine = self._engine
+        if engine is not None and engine.running:
+            tap_dir = self.tap_dir
+            engine.submit(lambda: engine.set_tap_dir(tap_dir))
 
     @property
     def running(self) -> bool:
@@ -115,31 +139,40 @@ class SipBackend:
             public_address=s.sip_public_address,
             max_calls=s.sip_max_calls,
             stats_interval=s.sip_stats_interval_seconds,
+            tap_dir=self.tap_dir if self._audio_sink is not None else None,
         )
         self._loop = asyncio.get_running_loop()
         self._queue = asyncio.Queue()
+        self._audio_queue = asyncio.Queue()
         engine = Engine(config, self._post)
         await asyncio.to_thread(engine.start)
         self._engine = engine
         self._dispatcher = asyncio.create_task(self._dispatch(self._queue))
+        self._audio_dispatcher = asyncio.create_task(
+            self._dispatch_audio(self._audio_queue, self._queue)
+        )
 
     async def stop(self) -> None:
         engine, self._engine = self._engine, None
         if engine is not None:
             await asyncio.to_thread(engine.stop)
-        if self._queue is not None:
-            # Let the events of the teardown reach the sink before the dispatcher goes.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._queue.join(), 5)
-        if self._dispatcher is not None:
-            self._dispatcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._dispatcher
-            self._dispatcher = None
+        # Let the audio and events of the teardown reach their sinks before the dispatchers
+        # go (audio first: it may hand events on).
+        for q in (self._audio_queue, self._queue):
+            if q is not None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(q.join(), 5)
+        for task in (self._audio_dispatcher, self._dispatcher):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._dispatcher = self._audio_dispatcher = None
 
     def _post(self, item: object) -> None:
         """Engine thread → event loop."""
-        loop, q = self._loop, self._queue
+        loop = self._loop
+        q = self._audio_queue if isinstance(item, AudioFrame | TapClosed) else self._queue
         if loop is None or q is None:
             return
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is listening
@@ -156,6 +189,28 @@ class SipBackend:
                     await self._on_invite(item)
             except Exception:
                 log.exception("SIP event handling failed")
+            finally:
+                q.task_done()
+
+    async def _dispatch_audio(
+        self, q: asyncio.Queue[object], events: asyncio.Queue[object]
+    ) -> None:
+        """Live audio to the audio sink, in order. Nothing here waits for the event
+        dispatcher or the database, so a hangup may wait here from anywhere."""
+        while True:
+            item = await q.get()
+            try:
+                if isinstance(item, AudioFrame):
+                    if self._audio_sink is not None:
+                        await self._audio_sink(item)
+                elif isinstance(item, TapClosed):
+                    for waiter in self._tap_waiters.pop(item.leg_id, []):
+                        if not waiter.done():
+                            waiter.set_result(None)
+                    for event in item.then:
+                        events.put_nowait(event)
+            except Exception:
+                log.exception("live audio delivery failed")
             finally:
                 q.task_done()
 
@@ -256,9 +311,23 @@ class SipBackend:
         await self._run(Engine.reject, leg_id, sip_code)
 
     async def hangup(self, leg_id: str) -> None:
+        """End the leg; returns once its last live audio has reached the audio sink, so
+        whatever runs when the call ends (closing its live transcript) has all of it."""
         from orbit_voice.media.sip.engine import Engine
 
-        await self._run(Engine.hangup, leg_id)
+        waiter = asyncio.get_running_loop().create_future()
+        waiters = self._tap_waiters.setdefault(leg_id, [])
+        waiters.append(waiter)  # before the command: its TapClosed may come at once
+        try:
+            tapped = await self._run(Engine.hangup, leg_id)
+            if tapped:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(waiter, TAP_DRAIN_TIMEOUT)
+        finally:
+            if waiter in waiters:
+                waiters.remove(waiter)
+            if not waiters and self._tap_waiters.get(leg_id) is waiters:
+                del self._tap_waiters[leg_id]
 
     async def hold(self, leg_id: str, on: bool) -> None:
         from orbit_voice.media.sip.engine import Engine

@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 import pjsua2 as pj
 
 from orbit_voice.media.backend import (
+    AudioFrame,
     Encryption,
     LegNotFound,
     MediaError,
@@ -46,7 +47,8 @@ from orbit_voice.media.backend import (
 from orbit_voice.media.sip.errors import translate
 from orbit_voice.media.sip.graph import OPERATOR, AudioGraph, leg_of
 from orbit_voice.media.sip.sdp import prefer_codecs
-from orbit_voice.media.sip.types import SipInvite, TrunkAuth
+from orbit_voice.media.sip.tap import LegTap
+from orbit_voice.media.sip.types import SipInvite, TapClosed, TrunkAuth
 
 log = logging.getLogger("orbit_voice.media.sip")
 
@@ -55,6 +57,10 @@ CLOCK_RATE = 8000
 POLL_MS = 10
 DTMF_ON_MS = 100
 DTMF_STEP = 0.2  # 100 ms tone + 100 ms gap
+# Live audio taps: how often their files are read, and how long one pair of files grows
+# before the tap moves on to a new pair (bounds the disk a long call takes: 16 KB/s a side).
+TAP_POLL = 0.05
+TAP_SEGMENT_SECONDS = 300.0
 BUSY_CODES = frozenset({486, 600, 603})
 NO_ANSWER_CODES = frozenset({408, 480, 487})
 _PROCESS_LOCK = threading.Lock()  # held by the engine thread from libCreate to libDestroy
@@ -78,6 +84,8 @@ class EngineConfig:
     max_calls: int = 100
     stats_interval: float = 5.0
     log_level: int = 0
+    # Where live audio taps write; None taps nothing (no live audio sink).
+    tap_dir: Path | None = None
 
 
 @dataclass
@@ -140,6 +148,9 @@ class Engine:
         self._ports: dict[int, Any] = {}
         self._links: set[tuple[int, int]] = set()
         self._recs: dict[str, _Rec] = {}
+        self._tap_dir = config.tap_dir
+        self._taps: dict[str, LegTap] = {}
+        self._tap_polling = False
         self._silence: Any = None
         # The calls PJSUA really holds: the setting, capped by the wheel's compile-time
         # PJSUA_MAX_CALLS (read back from PJSUA once libInit has applied the cap).
@@ -225,7 +236,9 @@ class Engine:
         ep_cfg.medConfig.sndClockRate = CLOCK_RATE
         ep_cfg.medConfig.noVad = True
         ep_cfg.medConfig.ecTailLen = 0
-        ep_cfg.medConfig.maxMediaPorts = cfg.max_calls * 6 + 16
+        # Per call: its stream, a prompt, an audio file, two recorders, two tap recorders
+        # (four while a tap moves to new files).
+        ep_cfg.medConfig.maxMediaPorts = cfg.max_calls * 9 + 16
         ep_cfg.logConfig.level = cfg.log_level
         ep_cfg.logConfig.consoleLevel = cfg.log_level
         ep.libInit(ep_cfg)
@@ -385,6 +398,9 @@ class Engine:
             for rec in self._recs.values():
                 rec.recorders.clear()
                 rec.closed = True
+            for tap in self._taps.values():
+                for segment in tap.segments:
+                    segment.recorders.clear()
             for leg in self.legs.values():
                 leg.prompt = leg.audio = leg.media = leg.call = None
             self.legs.clear()
@@ -403,6 +419,9 @@ class Engine:
                 # The calls' BYEs went out above; skip PJSUA's fixed wait for the network.
                 ep.libDestroy(pj.PJSUA_DESTROY_NO_NETWORK)
         finally:
+            for tap in self._taps.values():
+                tap.discard()
+            self._taps.clear()
             self._ep = None
             del ep
 
@@ -557,9 +576,7 @@ class Engine:
         prm = pj.CallOpParam()
         prm.statusCode = 200
         leg.call.answer(prm)
-        leg.state = "connected"
-        self.graph.connect(leg_id)
-        self._reconcile()
+        self._connected(leg)
 
     def reject(self, leg_id: str, code: int) -> None:
         leg = self._leg(leg_id)
@@ -567,14 +584,17 @@ class Engine:
         self._safe_hangup(leg.call, code)
         self._end(leg)
 
-    def hangup(self, leg_id: str) -> None:
+    def hangup(self, leg_id: str) -> bool:
+        """End the leg; True when its live audio tap still has audio to deliver (a
+        ``TapClosed`` follows the last of it)."""
         leg = self.legs.get(leg_id)
         if leg is None or leg.state == "ended":
-            return
+            return False
         leg.ended_by_us = True
         self._final_stats(leg)
         self._safe_hangup(leg.call, 0)
         self._end(leg)
+        return leg_id in self._taps
 
     @staticmethod
     def _safe_hangup(call: Any, code: int, reason: str = "") -> None:
@@ -621,9 +641,7 @@ class Engine:
                 leg.media_failed = True
                 return
             if leg.direction == "outbound" and leg.state == "ringing" and not leg.ended_by_us:
-                leg.state = "connected"
-                self.graph.connect(leg.leg_id)
-                self._reconcile()
+                self._connected(leg)
                 self._emit(
                     leg.leg_id,
                     MediaEventKind.ANSWERED,
@@ -638,7 +656,8 @@ class Engine:
             if leg.ended_by_us:
                 return
             if was == "connected":
-                self._emit(leg.leg_id, MediaEventKind.HANGUP, cause="far_end_hangup")
+                # After the last of its live audio, so the transcript has it all.
+                self._emit_after_audio(leg.leg_id, MediaEventKind.HANGUP, cause="far_end_hangup")
             elif leg.direction == "inbound":
                 self._emit(leg.leg_id, MediaEventKind.CANCELLED, sip_code=487)
             else:
@@ -731,6 +750,7 @@ class Engine:
         rec = self._recs.get(leg.leg_id)
         if rec is not None:
             self._close_rec(rec)
+        self._close_tap(leg.leg_id)
         self.graph.remove_leg(leg.leg_id)
         self._drop_port(leg.media_port)
         leg.media = leg.media_port = None
@@ -758,9 +778,20 @@ class Engine:
         leg = self.legs.get(party)
         return [leg.media_port] if leg is not None and leg.media_port is not None else []
 
+    def _channel_sources(self, leg_id: str) -> tuple[list[int], list[int]]:
+        """What a leg carries, as bridge sources: its far end (while received), and what
+        our side sends it (prompts, audio, the bridged or conferenced parties, a supervisor
+        who whispers or barges), with hold and mute applied."""
+        far = self._sources(leg_id) if self.graph.far_end_audible(leg_id) else []
+        near = [s for sp in self.graph.speakers_heard_by(leg_id) for s in self._sources(sp)]
+        return far, near
+
     def _rec_links(self) -> set[tuple[int, int]]:
+        """Connections into recorders: recordings and live audio taps. A silent source
+        keeps each recorder ticking, so its file runs in step with the clock."""
         wanted: set[tuple[int, int]] = set()
         silence = int(self._silence.getPortId()) if self._silence is not None else None
+        listeners: list[tuple[str, int, int]] = []  # (leg, port for far end, port for ours)
         for rec in self._recs.values():
             if rec.closed:
                 continue
@@ -774,9 +805,17 @@ class Engine:
                     if self.graph.far_end_audible(member):
                         wanted |= {(s, ports[0]) for s in self._sources(member)}
                 continue
-            far = self._sources(rec.owner) if self.graph.far_end_audible(rec.owner) else []
-            near = [s for sp in self.graph.speakers_heard_by(rec.owner) for s in self._sources(sp)]
-            far_port, near_port = (ports[0], ports[1]) if rec.dual else (ports[0], ports[0])
+            listeners.append((rec.owner, ports[0], ports[-1]))  # mono: one port for both
+        for tap in self._taps.values():
+            segment = tap.live
+            if segment is None or not segment.recorders:
+                continue
+            caller, agent = (int(r.getPortId()) for r in segment.recorders)
+            if silence is not None:
+                wanted |= {(silence, caller), (silence, agent)}
+            listeners.append((tap.leg_id, caller, agent))
+        for leg_id, far_port, near_port in listeners:
+            far, near = self._channel_sources(leg_id)
             wanted |= {(s, far_port) for s in far} | {(s, near_port) for s in near}
         return wanted
 
@@ -982,17 +1021,18 @@ class Engine:
         existing = self._recs.get(owner)
         if existing is not None and not existing.closed:
             return
-        recorders = []
-        for path in files:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            recorder = pj.AudioMediaRecorder()
-            recorder.createRecorder(str(path))
-            self._ports[int(recorder.getPortId())] = recorder
-            recorders.append(recorder)
+        recorders = [self._new_recorder(path) for path in files]
         self._recs[owner] = _Rec(
             owner=owner, dual=dual, files=files, recorders=recorders, started=time.monotonic()
         )
         self._reconcile()
+
+    def _new_recorder(self, path: Path) -> Any:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        recorder = pj.AudioMediaRecorder()
+        recorder.createRecorder(str(path))
+        self._ports[int(recorder.getPortId())] = recorder
+        return recorder
 
     def _close_rec(self, rec: _Rec) -> None:
         if rec.closed:
@@ -1009,6 +1049,103 @@ class Engine:
         self._close_rec(rec)
         self._graveyard.clear()
         return rec.files, rec.dual
+
+    # -- live audio taps ------------------------------------------------------------------
+
+    def set_tap_dir(self, tap_dir: Path | None) -> None:
+        """Start (or stop) tapping connected legs' audio for the live audio sink."""
+        self._tap_dir = tap_dir
+        for leg in list(self.legs.values()):
+            if tap_dir is None:
+                self._close_tap(leg.leg_id)
+            elif leg.state == "connected":
+                self._start_tap(leg)
+        self._reconcile()
+
+    def _connected(self, leg: _Leg) -> None:
+        leg.state = "connected"
+        self.graph.connect(leg.leg_id)
+        self._start_tap(leg)
+        self._reconcile()
+
+    def _start_tap(self, leg: _Leg) -> None:
+        if self._tap_dir is None or leg.leg_id in self._taps:
+            return
+        tap = LegTap(leg_id=leg.leg_id, directory=self._tap_dir)
+        self._taps[leg.leg_id] = tap
+        self._tap_segment(tap)
+        if not self._tap_polling:
+            self._tap_polling = True
+            self._after(TAP_POLL, self._poll_taps)
+
+    def _tap_segment(self, tap: LegTap) -> None:
+        """Record the leg into a new pair of files (the caller's side, then ours)."""
+        segment = tap.new_segment(time.time())
+        try:
+            for path in segment.files.values():
+                segment.recorders.append(self._new_recorder(path))
+        except Exception:
+            log.exception("could not tap live audio", extra={"call_id": tap.leg_id})
+            for recorder in segment.recorders:
+                self._release(recorder)
+            segment.recorders.clear()
+            segment.released_at = time.monotonic()
+
+    def _release_segment(self, tap: LegTap) -> None:
+        segment = tap.live
+        if segment is None:
+            return
+        for recorder in segment.recorders:
+            self._release(recorder)  # PJSUA finishes the files on a later bridge tick
+        segment.recorders.clear()
+        segment.released_at = time.monotonic()
+
+    def _close_tap(self, leg_id: str) -> None:
+        """The leg stopped: no more audio is tapped; what was recorded is still delivered."""
+        tap = self._taps.get(leg_id)
+        if tap is None or not tap.open:
+            return
+        self._release_segment(tap)
+        tap.open = False
+
+    def _emit_after_audio(self, leg_id: str, kind: MediaEventKind, **data: Any) -> None:
+        """Emit an event that must follow the leg's live audio: it rides on the tap's
+        ``TapClosed`` (the adapter hands it on once that audio reached the audio sink)."""
+        event = MediaEvent(leg_id=leg_id, kind=kind, data=data)
+        tap = self._taps.get(leg_id)
+        if tap is None:
+            self._on_event(event)
+        else:
+            tap.held_events.append(event)
+
+    def _poll_taps(self) -> None:
+        now = time.monotonic()
+        rotated = False
+        for tap in list(self._taps.values()):
+            live = tap.live
+            if live is not None and time.time() - live.started >= TAP_SEGMENT_SECONDS:
+                self._release_segment(tap)
+                self._tap_segment(tap)
+                rotated = True
+            try:
+                frames: list[AudioFrame] = tap.poll(now)
+            except Exception:
+                log.exception("live audio tap failed", extra={"call_id": tap.leg_id})
+                self._release_segment(tap)
+                tap.open = False
+                tap.discard()
+                frames = []
+            for frame in frames:
+                self._on_event(frame)
+            if tap.drained:
+                del self._taps[tap.leg_id]
+                self._on_event(TapClosed(tap.leg_id, then=tuple(tap.held_events)))
+        if rotated:
+            self._reconcile()
+        if self._taps:
+            self._after(TAP_POLL, self._poll_taps)
+        else:
+            self._tap_polling = False
 
     # -- quality ----------------------------------------------------------------------------
 
@@ -1038,6 +1175,9 @@ class Engine:
             "max_calls": self.max_calls,
             "legs": {leg_id: leg.state for leg_id, leg in self.legs.items()},
             "links": len(self._links),
+            # Bridge ports we hold (the silence source is always one of them).
+            "ports": len(self._ports),
+            "taps": len(self._taps),
         }
 
 

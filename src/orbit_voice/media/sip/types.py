@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from orbit_voice.media.backend import MediaEvent
+
 
 @dataclass(frozen=True)
 class TrunkAuth:
@@ -30,3 +32,13 @@ class SipInvite:
     @property
     def secure(self) -> bool:
         return self.transport == "tls"
+
+
+@dataclass(frozen=True)
+class TapClosed:
+    """The engine sent the last live audio of a leg (this follows it, in order). ``then``:
+    media events held back until that audio had reached the audio sink (a far end's hangup,
+    which closes the call's live transcript)."""
+
+    leg_id: str
+    then: tuple[MediaEvent, ...] = ()
