@@ -119,6 +119,11 @@ class CallEventHandler:
             await record_event(
                 session, call, "call.dtmf.received", now, data={"digit": event.data.get("digit")}
             )
+            if call.status == "ringing":
+                # Keys can only come once the call is answered: the answer is being committed
+                # by another transaction (SQLite has no row lock to wait for). Touching the row
+                # makes the version check fail, and the event runs again on the answered call.
+                call.updated_at = now
             if call.status == "in_progress" and event.data.get("digit"):
                 from orbit_voice.routing.gather import on_digit
 
