@@ -30,6 +30,7 @@ from queue_helpers import (
 from orbit_voice.app import create_app
 from orbit_voice.kit.clock import FakeClock
 from orbit_voice.queues import hold_music
+from orbit_voice.queues.service import HOLD_ANNOUNCEMENT
 
 
 def _mp3(seconds: float = 2.0, rate: int = 44100) -> bytes:
@@ -125,6 +126,8 @@ async def test_hold_music_loops_while_waiting_and_stops_on_connect(
     # Fetched once (one redirect, then the file), whatever the number of callers.
     assert music.hits == ["/moved", "/hold.mp3"]
     sim = app.state.runtime.media.get("sim")
+    # Each caller is told they are waiting; the music plays on after it.
+    assert sim.legs[first].played == [HOLD_ANNOUNCEMENT]
     path, loop = sim.legs[first].audio
     assert loop is True
     assert sim.legs[second].audio == (path, True)

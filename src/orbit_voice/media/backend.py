@@ -176,8 +176,8 @@ class MediaBackend(Protocol):
     async def stop_recording(self, leg_id: str, trim: bool) -> RecordingResult: ...
 
     async def play_audio(self, leg_id: str, path: Path, loop: bool) -> None:
-        """Play a WAV file to the leg: looped (hold music) beside any prompt until
-        ``stop_audio``, or once (a beep) after the prompts already queued."""
+        """Play a WAV file to the leg: looped (hold music) until ``stop_audio``, paused
+        while a prompt speaks; or once (a beep) after the prompts already queued."""
 
     async def stop_audio(self, leg_id: str) -> None: ...
 

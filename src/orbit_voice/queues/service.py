@@ -36,6 +36,10 @@ from orbit_voice.webhooks.ssrf import check_url
 
 log = logging.getLogger("orbit_voice.queues.service")
 
+# Spoken to a caller as they join a queue, before the hold music.
+HOLD_ANNOUNCEMENT = "Thank you for waiting. The next available agent will be with you shortly."
+LANGUAGE = "en-US"
+
 
 # -- configuration -------------------------------------------------------------------------
 
@@ -204,6 +208,7 @@ async def enqueue(
             "position": await repo.position(session, entry),
         },
     )
+    await _announce_hold(rt, call)
     await _start_hold_music(session, rt, queue, call)
     dispatch.dispatch_after_commit(session, rt, call.org_id, queue.id)
     dispatch.arm_max_wait(session, rt, entry, queue.max_wait_seconds)
@@ -236,6 +241,14 @@ async def _hand_over_from_ai(session: AsyncSession, rt: Runtime, call: Call) -> 
             await presence.finish_call(
                 session, rt, agent, handled=True, wrap_up_seconds=agent.wrap_up_seconds
             )
+
+
+async def _announce_hold(rt: Runtime, call: Call) -> None:
+    """Tell the caller they are waiting (the hold music resumes when it has been said)."""
+    try:
+        await rt.media.get(call.backend).play(call.id, HOLD_ANNOUNCEMENT, LANGUAGE)
+    except MediaError as exc:
+        log.warning("could not announce the hold: %s", exc.message, extra={"call_id": call.id})
 
 
 async def _start_hold_music(session: AsyncSession, rt: Runtime, queue: Queue, call: Call) -> None:

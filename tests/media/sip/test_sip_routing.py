@@ -30,6 +30,7 @@ from sip_support import (
     number_router,
     phones,
     read_wav,
+    rms,
     sip_app,
     sipp,
     tone_amplitude,
@@ -204,7 +205,7 @@ async def test_queued_caller_hears_looped_hold_music_then_talks_to_the_agents_si
 
     call_id = await _call_in(live_api, sip_app, caller)
     await _has_event(live_api, call_id, "queue.joined")
-    await asyncio.sleep(3.0)  # on hold: three loops of the 1 s music
+    await asyncio.sleep(7.0)  # on hold: the announcement (about 4 s), then 1 s music on a loop
     assert [c["id"] for c in await _calls(live_api)] == [call_id]  # nobody was not dialled
     assert hold_music.hits == 1
 
@@ -239,8 +240,17 @@ async def test_queued_caller_hears_looped_hold_music_then_talks_to_the_agents_si
     held = [i for i, a in enumerate(hold) if a > PRESENT / 2]
     talked = [i for i, a in enumerate(agent) if a > PRESENT / 2]
     assert held and talked
+    # First the caller is told they are waiting (speech, no music under it), then the music.
+    # (speech has some energy at the music's pitch too: the music starts with a steady second)
+    start = next(i for i in held if all(a > PRESENT / 2 for a in hold[i : i + 4]))
+    music_from = start * int(rate * step)
+    spoken = heard[max(0, music_from - int(rate * 2.5)) : music_from - int(rate * 0.25)]
+    assert len(spoken) >= 2 * rate, start * step
+    assert rms(spoken) > 300
+    assert tone_amplitude(spoken, rate, HOLD_TONE) < ABSENT
     # The 1 s music played on a loop: heard for well over a second, all along (a window may
     # miss it when the loaded machine drops a packet).
+    held = [i for i in held if i >= start]
     assert len(held) * step >= 2.5, [round(a) for a in hold]
     assert len(held) >= 0.8 * (held[-1] - held[0] + 1), [round(a) for a in hold]
     # Then the agent, and the music never again once the agent is bridged.

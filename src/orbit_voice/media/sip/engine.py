@@ -769,7 +769,9 @@ class Engine:
         if leg is None:
             return []
         if party.endswith(OPERATOR):
-            return [int(p.getPortId()) for p in (leg.prompt, leg.audio) if p is not None]
+            # A prompt speaks over the looped audio: hold music pauses for an announcement.
+            player = leg.prompt if leg.prompt is not None else leg.audio
+            return [int(player.getPortId())] if player is not None else []
         return [leg.media_port] if leg.media_port is not None else []
 
     def _sinks(self, party: str) -> list[int]:
