@@ -104,7 +104,7 @@ ENV ORBIT_DATA_DIR=/data \
     ORBIT_DATABASE_URL=sqlite+aiosqlite:////data/orbit.db
 VOLUME ["/data"]
 
-EXPOSE 8000 5060/udp 5060/tcp
+EXPOSE 8000 5060/udp 5060/tcp 5061/tcp
 
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]

@@ -147,7 +147,9 @@ async def step(
     }
 
 
-async def engine_run(rates: list[float], burst: float, hold: float) -> list[dict[str, Any]]:
+async def engine_run(
+    rates: list[float], burst: float, hold: float, live_transcription: bool
+) -> list[dict[str, Any]]:
     tmp = Path(tempfile.mkdtemp(prefix="orbit-sip-load-"))
     url = f"sqlite+aiosqlite:///{tmp / 'orbit.db'}"
     await asyncio.to_thread(upgrade, url)  # alembic runs its own event loop
@@ -169,6 +171,7 @@ async def engine_run(rates: list[float], burst: float, hold: float) -> list[dict
         sip_max_calls=1000,
         sip_ring_timeout_seconds=30,
         routing_ring_seconds=0,
+        live_transcription=live_transcription,
     )
     app = create_app(settings, clock=SystemClock(), run_workers=False)
     results = []
@@ -255,11 +258,17 @@ async def main() -> None:
     parser.add_argument("--rates", default="0.25,0.35,0.4,0.5,1,2,5,10,20")
     parser.add_argument("--burst", type=float, default=20, help="seconds of arrivals per step")
     parser.add_argument("--hold", type=float, default=10.0)
+    parser.add_argument(
+        "--no-live-transcription",
+        action="store_true",
+        help="measure the engine without live transcripts (ORBIT_LIVE_TRANSCRIPTION=false)",
+    )
     args = parser.parse_args()
     if shutil.which("sipp") is None:
         sys.exit("sipp is missing: apt-get install sip-tester")
     rates = [float(r) for r in args.rates.split(",")]
-    engine = best(await engine_run(rates, args.burst, args.hold))
+    live = not args.no_live_transcription
+    engine = best(await engine_run(rates, args.burst, args.hold, live))
     baseline = best(await baseline_run(rates, args.burst, args.hold))
     print()
     if engine is None:
@@ -269,7 +278,7 @@ async def main() -> None:
     per_call_kib = engine["rss_kib"] / max(engine["concurrent"], 1)
     print(
         f"command:  bench/sip_load.py --rates {args.rates} --burst {args.burst:g} "
-        f"--hold {args.hold:g}"
+        f"--hold {args.hold:g}" + ("" if live else " --no-live-transcription")
     )
     print(
         f"engine:   {engine['rate']:g} calls/s with <1% failures "

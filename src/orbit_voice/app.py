@@ -54,7 +54,8 @@ def create_app(
         app.state.speech = speech
         for backend in registry.backends.values():
             set_audio_sink = getattr(backend, "set_audio_sink", None)
-            if set_audio_sink is not None:  # backends that can tap live audio
+            # Backends that can tap live audio; without a sink the SIP engine taps nothing.
+            if set_audio_sink is not None and settings.live_transcription:
                 set_audio_sink(speech.hub.feed)
         runtime = Runtime(
             clock=clock,
