@@ -191,6 +191,35 @@ async def test_a_second_transfer_hangs_up_the_first_transferee(
     assert sorted(d["dropped_call_ids"] for d in transferred) == [[], [first["id"]]]
 
 
+async def test_warm_transfer_consult_window_joins_an_agent_leg_and_the_consult_party(
+    api: httpx.AsyncClient, clock: FakeClock, app: Any
+) -> None:
+    """The caller's agent is a leg of its own (it took a transfer): while the caller is on
+    hold, that agent and the consult party hear each other; completing leaves caller and
+    consult party together."""
+    call_id = await answered_call(api, clock)
+    await api.post(f"/v1/voice/calls/{call_id}/transfer", json={"to": "+14155550101"})
+    await clock.advance(2)
+    agent_leg = (await api.get("/v1/voice/calls", params={"to": "+14155550101"})).json()["data"]
+    agent_id = agent_leg[0]["id"]
+    r = await api.post(
+        f"/v1/voice/calls/{call_id}/warm-transfer",
+        json={"to": "+14155550102", "whisper_message": "A billing question"},
+    )
+    assert r.status_code == 200, r.text
+    consult = r.json()["data"]["warm_transfer"]["consult_call_id"]
+    await clock.advance(2)
+    sim = app.state.runtime.media.get("sim")
+    assert sim.legs[consult].played == ["A billing question"]
+    assert sim.hears(agent_id, consult) and sim.hears(consult, agent_id)
+    assert not sim.hears(call_id, consult) and not sim.hears(consult, call_id)
+    assert not sim.hears(call_id, agent_id)  # the caller is on hold
+    r = await api.post(f"/v1/voice/calls/{call_id}/warm-transfer/complete")
+    assert r.status_code == 200, r.text
+    assert sim.hears(call_id, consult) and sim.hears(consult, call_id)
+    assert (await get_call(api, agent_id))["end_reason"] == "transferred"
+
+
 async def test_blind_transfer_to_busy_number_keeps_the_call(
     api: httpx.AsyncClient, clock: FakeClock
 ) -> None:

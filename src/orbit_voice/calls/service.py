@@ -458,17 +458,24 @@ AGENT_SIDE_ROLES = frozenset({"agent", "ring_group", "transfer", "consult"})
 TRANSFERRED = "transferred"  # end_reason of an agent leg a transfer replaced
 
 
+async def agent_side_legs(session: AsyncSession, call: Call, *, exclude: str) -> list[Call]:
+    """The connected legs that are the caller's other side (its agent), but ``exclude``."""
+    return [
+        child
+        for child in await repo.active_children(session, call.id)
+        if child.id != exclude
+        and child.leg_role in AGENT_SIDE_ROLES
+        and child.status == "in_progress"
+    ]
+
+
 async def drop_agent_legs(
     session: AsyncSession, rt: Runtime, call: Call, *, keep: str
 ) -> list[str]:
     """A transfer gave the caller a new other side (``keep``): hang up the legs that were it
     until now, so the old agent is disconnected rather than left in a three-way call."""
     dropped: list[str] = []
-    for child in await repo.active_children(session, call.id):
-        if child.id == keep or child.leg_role not in AGENT_SIDE_ROLES:
-            continue
-        if child.status != "in_progress":
-            continue
+    for child in await agent_side_legs(session, call, exclude=keep):
         try:
             await rt.media.get(child.backend).hangup(child.id)
         except MediaError:

@@ -292,6 +292,9 @@ async def test_completing_a_warm_transfer_from_an_agents_leg_hangs_the_agent_up(
     await b.wait_event(event="state", state="CONFIRMED")
     consult = await _consulting(live_api, call_id, c)
     await a.wait_event(event="media", status="remote_hold")
+    # The consult window: once the whisper has played, B and C talk; A, on hold, hears neither.
+    await asyncio.sleep(3.5)
+    b_c, c_b, a_held = await measure(b, c, a, name="consult")
 
     r = await live_api.post(f"/v1/voice/calls/{call_id}/warm-transfer/complete")
     assert r.status_code == 200, r.text
@@ -308,6 +311,12 @@ async def test_completing_a_warm_transfer_from_an_agents_leg_hangs_the_agent_up(
     await c.wait_event(event="state", state="DISCONNECTED")
     for phone in (a, b, c):
         await phone.quit()
+    heard = tones_heard(b_c, A, C)
+    assert heard[C] > PRESENT and heard[A] < ABSENT, heard
+    heard = tones_heard(c_b, A, B)
+    assert heard[B] > PRESENT and heard[A] < ABSENT, heard
+    heard = tones_heard(a_held, B, C)
+    assert heard[B] < ABSENT and heard[C] < ABSENT, heard
     heard = tones_heard(a_c, B, C, AGENT)
     assert heard[C] > PRESENT and heard[B] < ABSENT and heard[AGENT] < ABSENT, heard
     heard = tones_heard(c_a, A, B, AGENT)
