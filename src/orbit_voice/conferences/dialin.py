@@ -21,6 +21,7 @@ from orbit_voice.routing.models import CallGather
 from orbit_voice.runtime import Runtime
 
 KIND = "conference_pin"
+BARGE_IN = True  # keying the PIN in cuts the prompt short
 PIN_LENGTH = 6
 MAX_ATTEMPTS = 3
 INPUT_TIMEOUT = 10.0
@@ -49,7 +50,7 @@ async def start_pin_prompt(session: AsyncSession, rt: Runtime, call: Call) -> No
         session, call, KIND, rt.clock.now(), state={"digits": "", "attempt": 1}
     )
     await rt.media.get(call.backend).play(call.id, PROMPT, LANGUAGE)
-    gather.arm_timer(session, rt, row, INPUT_TIMEOUT, _input_timeout)
+    await gather.arm_input_timer(session, rt, call, row, INPUT_TIMEOUT, _input_timeout)
 
 
 async def on_digit(
@@ -118,4 +119,4 @@ async def _wrong(session: AsyncSession, rt: Runtime, call: Call, row: CallGather
         return
     await backend.play(call.id, RETRY, LANGUAGE)
     row = await gather.rearm(session, row, rt.clock.now(), digits="", attempt=attempt + 1)
-    gather.arm_timer(session, rt, row, INPUT_TIMEOUT, _input_timeout)
+    await gather.arm_input_timer(session, rt, call, row, INPUT_TIMEOUT, _input_timeout)

@@ -26,6 +26,7 @@ from orbit_voice.routing.models import CallGather
 from orbit_voice.runtime import Runtime
 
 KIND = "ivr"
+BARGE_IN = True  # a key cuts the menu short
 
 
 def _snapshot(flow: IvrFlow) -> dict[str, Any]:
@@ -73,7 +74,7 @@ async def _prompt(session: AsyncSession, rt: Runtime, call: Call, g: CallGather)
             "language": flow["language"],
         },
     )
-    gather.arm_timer(session, rt, g, float(flow["timeout_seconds"]), _on_timeout)
+    await gather.arm_input_timer(session, rt, call, g, float(flow["timeout_seconds"]), _on_timeout)
 
 
 async def on_digit(

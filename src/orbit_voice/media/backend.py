@@ -181,6 +181,10 @@ class MediaBackend(Protocol):
 
     async def stop_audio(self, leg_id: str) -> None: ...
 
+    async def stop_prompts(self, leg_id: str) -> None:
+        """Cut short the prompt being spoken to the leg and drop the ones queued (a caller
+        pressed a key); looped audio goes on."""
+
     async def queued_audio_seconds(self, leg_id: str) -> float:
         """Seconds until the prompts and once-played clips queued for the leg have played
         (they play in order); 0 when nothing is queued or the backend plays instantly."""

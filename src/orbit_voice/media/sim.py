@@ -362,6 +362,9 @@ class SimBackend:
         if leg is not None:
             leg.audio = None
 
+    async def stop_prompts(self, leg_id: str) -> None:
+        return None  # simulated prompts have already played
+
     async def queued_audio_seconds(self, leg_id: str) -> float:
         return 0.0  # simulated prompts and clips take no time
 

@@ -6,6 +6,7 @@ module with::
 
     async def on_digit(session, rt, call, gather, digit) -> None   # or (session, rt, call, digit)
     async def on_call_end(session, rt, call, gather) -> None        # optional; or without gather
+    BARGE_IN = True                                  # optional: a key cuts the prompt short
 
 listed in ``HANDLERS`` under its kind. Modules are imported when first needed, so a kind whose
 package has not landed yet simply does nothing.
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orbit_voice.calls.models import Call
 from orbit_voice.db import after_commit
+from orbit_voice.media.backend import MediaError
 from orbit_voice.routing.jobs import run_job
 from orbit_voice.routing.models import CallGather
 from orbit_voice.runtime import Runtime
@@ -140,6 +142,23 @@ def arm_timer(
     after_commit(session, spawn)
 
 
+async def arm_input_timer(
+    session: AsyncSession,
+    rt: Runtime,
+    call: Call,
+    gather: CallGather,
+    seconds: float,
+    fire: TimeoutFn,
+) -> None:
+    """``arm_timer`` for waiting on the caller: ``seconds`` count from when what is being
+    said to the caller (a menu, a PIN prompt) has been said."""
+    try:
+        spoken = await rt.media.get(call.backend).queued_audio_seconds(call.id)
+    except MediaError:
+        spoken = 0.0
+    arm_timer(session, rt, gather, seconds + spoken, fire)
+
+
 def _spawn(rt: Runtime, coro: Coroutine[Any, Any, None]) -> None:
     rt.clock.spawn(coro)
 
@@ -168,6 +187,11 @@ async def on_digit(session: AsyncSession, rt: Runtime, call: Call, digit: str) -
     handler = getattr(module, "on_digit", None) if module is not None else None
     if handler is None:
         return False
+    if getattr(module, "BARGE_IN", False):  # a key cuts the menu's prompt short
+        try:
+            await rt.media.get(call.backend).stop_prompts(call.id)
+        except MediaError:
+            log.warning("could not stop the prompt", extra={"call_id": call.id})
     if _arity(handler) >= 5:
         await handler(session, rt, call, gather, digit)
     else:

@@ -149,5 +149,55 @@ async def test_goodbye_is_heard_to_its_end_before_the_bye(
     (heard,), rate = read_wav(await caller.quit())
     tenth = rate // 10
     spoken = [rms(heard[i : i + tenth]) > 300 for i in range(0, len(heard) - tenth, tenth)]
-    # The PIN prompt and then the refusal ("This conference is locked. Goodbye.").
-    assert sum(spoken) / 10 > 4.0, sum(spoken) / 10
+    # The start of the PIN prompt (the keys cut it short), then the whole refusal ("This
+    # conference is locked. Goodbye.", about 2 s).
+    assert sum(spoken) / 10 > 1.5, sum(spoken) / 10
+
+
+MENU = (
+    "Welcome to the support line. For billing questions, press one. For technical support, "
+    "press two. For anything else, stay on the line and an operator will help you."
+)
+
+
+async def test_the_menu_waits_for_its_greeting_and_a_key_cuts_it_short(
+    live_api: httpx.AsyncClient, sip_app: Any, phones: Any
+) -> None:
+    """The input timeout counts from the end of the greeting (so a greeting longer than the
+    timeout is not cut off by it), and a key stops the greeting: what it leads to plays now."""
+    await carrier_trunk(live_api, 5999)
+    r = await live_api.post("/v1/voice/voicemail", json={"name": "Billing", "greeting": "Hi."})
+    box = r.json()["data"]
+    r = await live_api.post(
+        "/v1/voice/ivr",
+        json={
+            "name": "Support",
+            "greeting": MENU,
+            "menu": {"options": [{"key": "1", "action": "voicemail", "target": box["id"]}]},
+            "timeout_seconds": 3,
+            "fallback_action": "hangup",
+        },
+    )
+    assert r.status_code == 201, r.text
+    number = (await live_api.get("/v1/voice/numbers")).json()["data"][0]
+    r = await live_api.put(
+        f"/v1/voice/numbers/{number['id']}",
+        json={"handler": {"type": "ivr", "target": r.json()["data"]["id"]}},
+    )
+    assert r.status_code == 200, r.text
+    caller = phones(0)
+    caller.send(cmd="call", uri=f"sip:{CALLER_ID}@127.0.0.1:{sip_app.state.settings.sip_port}")
+    call = (await until(lambda: _calls(live_api)))[0]
+    await caller.wait_event(event="state", state="CONFIRMED")
+    await asyncio.sleep(5.0)  # longer than the 3 s timeout, well inside the greeting
+    assert await _event_time(live_api, call["id"], "ivr.timeout") is None
+    loop = asyncio.get_running_loop()
+    pressed = loop.time()
+    caller.send(cmd="dtmf", digits="1")
+    await until(
+        lambda: _event_time(live_api, call["id"], "voicemail.recording.started"), timeout=20
+    )
+    # "Hi." and the beep: about a second, not the rest of the menu (several seconds).
+    assert loop.time() - pressed < 3.0, loop.time() - pressed
+    caller.send(cmd="hangup")
+    await wait_status(live_api, call["id"], "completed")

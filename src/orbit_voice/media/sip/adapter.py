@@ -366,6 +366,11 @@ class SipBackend:
 
         await self._run(Engine.stop_audio, leg_id)
 
+    async def stop_prompts(self, leg_id: str) -> None:
+        from orbit_voice.media.sip.engine import Engine
+
+        await self._run(Engine.stop_prompts, leg_id)
+
     async def queued_audio_seconds(self, leg_id: str) -> float:
         from orbit_voice.media.sip.engine import Engine
 

@@ -969,6 +969,13 @@ class Engine:
         leg.audio = player
         self._reconcile()
 
+    def stop_prompts(self, leg_id: str) -> None:
+        leg = self.legs.get(leg_id)
+        if leg is None or leg.state == "ended":
+            return
+        leg.prompts.clear()
+        self._next_prompt(leg)  # releases the playing one; nothing is left to start
+
     def queued_audio_seconds(self, leg_id: str) -> float:
         """How long until the prompts and clips queued for the leg have all played."""
         leg = self.legs.get(leg_id)
