@@ -4,13 +4,17 @@ them: a header with zero sizes, samples appended in uneven pieces, sizes filled 
 from __future__ import annotations
 
 import array
+import os
+import socket
 import struct
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from orbit_voice.media.sip.tap import CLOSE_TIMEOUT, LegTap, WavTail
+from orbit_voice.media.sip.tap import CLOSE_TIMEOUT, LegTap, WavTail, process_dir
 
 
 class RecorderFile:
@@ -167,3 +171,24 @@ def test_leg_tap_reads_segments_in_order_and_gives_up_on_a_file_never_finished(
         "call_y.2.agent.wav",
         "call_y.2.caller.wav",
     ]
+
+
+def test_a_crashed_servers_tap_files_are_removed_and_live_ones_kept(tmp_path: Path) -> None:
+    host = socket.gethostname()
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    crashed = tmp_path / f"{host}-{int(gone.stdout)}"
+    running = tmp_path / f"{host}-{os.getppid()}"  # our parent is alive
+    other_host = tmp_path / f"elsewhere-{int(gone.stdout)}"
+    for folder in (crashed, running, other_host):
+        folder.mkdir()
+        (folder / "call_x.1.caller.wav").write_bytes(b"RIFF")
+    mine = process_dir(tmp_path)
+    assert mine == tmp_path / f"{host}-{os.getpid()}"
+    assert not crashed.exists()
+    assert running.exists() and other_host.exists()
+    assert process_dir(tmp_path / "missing").parent == tmp_path / "missing"

@@ -95,7 +95,8 @@ class SipBackend:
         self.cache_dir = settings.data_dir / "media-cache"
         self._audio_sink: AudioSink | None = None
         self._tap_waiters: dict[str, list[asyncio.Future[None]]] = {}
-        # Live audio taps write here while a leg is connected; each file is deleted once read.
+        # Live audio taps write here while a leg is connected; each file is deleted once read
+        # (and a crashed server's leftovers when this one starts).
         self.tap_dir = settings.data_dir / "live-audio"
 
     # -- lifecycle -------------------------------------------------------------------
@@ -125,6 +126,9 @@ class SipBackend:
             from orbit_voice.media.sip.engine import Engine, EngineConfig
         except ImportError as exc:  # no pjsua2 wheel for this platform
             raise MediaUnavailable(f"pjsua2 is not importable: {exc}") from exc
+        from orbit_voice.media.sip.tap import process_dir
+
+        self.tap_dir = await asyncio.to_thread(process_dir, self.settings.data_dir / "live-audio")
         s = self.settings
         config = EngineConfig(
             listen_address=s.sip_listen_address,

@@ -19,6 +19,8 @@ it was on the line.
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +33,28 @@ Speaker = Literal["caller", "agent"]
 SPEAKERS: tuple[Speaker, Speaker] = ("caller", "agent")
 # A file PJSUA has not finished this long after its recorder was released is read as it is.
 CLOSE_TIMEOUT = 2.0
+
+
+def process_dir(root: Path) -> Path:
+    """This server's own folder of tap files under ``root`` (servers may share a data folder):
+    ``<host>-<pid>``. Folders of this host's processes that are gone (a crash left their files
+    behind) are removed."""
+    host = socket.gethostname()
+    for old in root.glob(f"{host}-*") if root.is_dir() else ():
+        pid = old.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    return root / f"{host}-{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # somebody else's process
+        return True
+    return True
 
 
 class WavTail:
