@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse
 
 from orbit_voice.errors import Forbidden
 from orbit_voice.kit.signing import url_signature, verify_url_signature
+from orbit_voice.kit.timeutil import iso
 from orbit_voice.runtime import Runtime
 
 URL_TTL = timedelta(hours=24)
@@ -24,6 +25,15 @@ def sign(rt: Runtime, path: str) -> tuple[str, datetime]:
     sig = url_signature(rt.settings.signing_secret, path, expires)
     base = rt.settings.public_base_url.rstrip("/")
     return f"{base}{path}?expires={expires}&signature={sig}", expires_at
+
+
+def sign_finished(rt: Runtime, status: str, path: str) -> tuple[str | None, str | None]:
+    """A recording's ``signed_url`` and its expiry (ISO 8601): both None until the recording
+    is ``completed``."""
+    if status != "completed":
+        return None, None
+    url, expires_at = sign(rt, path)
+    return url, iso(expires_at)
 
 
 def problem(rt: Runtime, path: str, expires: int, signature: str) -> str | None:

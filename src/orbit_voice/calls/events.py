@@ -17,7 +17,7 @@ from orbit_voice.calls import repository as repo
 from orbit_voice.calls.models import Call
 from orbit_voice.calls.state import TERMINAL, can_move, record_event, transition
 from orbit_voice.db import pop_after_commit
-from orbit_voice.media.backend import MediaBackend, MediaError, MediaEvent, MediaEventKind
+from orbit_voice.media.backend import MediaError, MediaEvent, MediaEventKind, when_played
 from orbit_voice.runtime import Runtime
 
 log = logging.getLogger("orbit_voice.calls.events")
@@ -176,12 +176,13 @@ class CallEventHandler:
             others = await service.agent_side_legs(session, parent, exclude=child.id)
             agents = [leg.id for leg in others]
             if agents:
-                wait = await backend.queued_audio_seconds(child.id)
-                if wait > 0:
-                    rt.clock.spawn(_bridge_later(rt, backend, agents, child.id, wait))
-                else:
+                consult_id = child.id
+
+                async def join() -> None:
                     for agent_leg in agents:
-                        await backend.bridge(agent_leg, child.id)
+                        await backend.bridge(agent_leg, consult_id)
+
+                await when_played(rt.clock, backend, consult_id, join, "consult bridge")
             parent.warm_transfer = {**state, "state": "consulting"}
             parent.updated_at = now
             await record_event(
@@ -273,16 +274,3 @@ async def max_duration_timer(
         hooks = pop_after_commit(session)
     for hook in hooks:  # e.g. an agent freed by this call is offered the next one
         await hook()
-
-
-async def _bridge_later(
-    rt: Runtime, backend: MediaBackend, legs: list[str], other: str, seconds: float
-) -> None:
-    """Bridge ``legs`` to ``other`` once what ``other`` is being told has played (a leg that
-    ended meanwhile, by a completed or cancelled transfer, is skipped)."""
-    await rt.clock.sleep(seconds)
-    for leg in legs:
-        try:
-            await backend.bridge(leg, other)
-        except MediaError:
-            log.info("consult bridge skipped: a leg has ended", extra={"call_id": leg})

@@ -14,7 +14,6 @@ from orbit_voice.calls.schemas import RecordingOut, RecordingSummary
 from orbit_voice.calls.state import record_event
 from orbit_voice.errors import Conflict, NotFound
 from orbit_voice.kit.ids import new_id
-from orbit_voice.kit.timeutil import iso
 from orbit_voice.runtime import Runtime
 
 
@@ -95,15 +94,12 @@ async def finish_if_recording(session: AsyncSession, rt: Runtime, call: Call) ->
         await finish(session, rt, call, recording)
 
 
-def _signed(rt: Runtime, recording: Recording) -> tuple[str | None, str | None]:
-    if recording.status != "completed":
-        return None, None
-    url, expires_at = signed_urls.sign(rt, f"/v1/voice/recordings/{recording.id}/audio")
-    return url, iso(expires_at)
+def audio_url_path(recording_id: str) -> str:
+    return f"/v1/voice/recordings/{recording_id}/audio"
 
 
 def to_out(rt: Runtime, recording: Recording) -> RecordingOut:
-    url, expires_at = _signed(rt, recording)
+    url, expires_at = signed_urls.sign_finished(rt, recording.status, audio_url_path(recording.id))
     return RecordingOut(
         id=recording.id,
         call_id=recording.call_id,
@@ -137,7 +133,7 @@ async def audio_path(
     session: AsyncSession, rt: Runtime, recording_id: str, expires: int, signature: str
 ) -> Path:
     """The file behind a signed URL, if the signature is valid and not expired."""
-    signed_urls.check(rt, f"/v1/voice/recordings/{recording_id}/audio", expires, signature)
+    signed_urls.check(rt, audio_url_path(recording_id), expires, signature)
     recording = await session.get(Recording, recording_id)
     if recording is None or recording.path is None or not Path(recording.path).exists():
         raise NotFound("No such recording.", code="recording_not_found")

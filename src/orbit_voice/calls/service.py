@@ -178,11 +178,12 @@ async def dial_leg(
         from orbit_voice.media.sip.routes import live_route
 
         route = await live_route(session, rt.settings, org_id, to, from_, param=param)
-    now = rt.clock.now()
-    leg = Call(
-        id=new_id("call"),
+    return await _place_outbound(
+        session,
+        rt,
+        route,
+        ring_timeout,
         org_id=org_id,
-        direction="outbound",
         to=to,
         from_=from_,
         agent_id=agent_id,
@@ -190,20 +191,37 @@ async def dial_leg(
         record=False,
         max_duration=max_duration,
         metadata_=metadata or {},
-        status="initiating",
         backend=backend,
-        muted=False,
-        on_hold=False,
         parent_call_id=parent_call_id,
         leg_role=leg_role,
+    )
+
+
+async def _place_outbound(
+    session: AsyncSession,
+    rt: Runtime,
+    route: TrunkRoute | DirectRoute | None,
+    ring_timeout: float | None,
+    **columns: Any,
+) -> Call:
+    """Save a new outbound call (``initiating``), record ``call.initiated`` and dial it once
+    the transaction commits: API calls and platform-placed legs alike."""
+    now = rt.clock.now()
+    call = Call(
+        id=new_id("call"),
+        direction="outbound",
+        status="initiating",
+        muted=False,
+        on_hold=False,
         created_at=now,
         updated_at=now,
+        **columns,
     )
-    session.add(leg)
+    session.add(call)
     await session.flush()
-    await record_event(session, leg, "call.initiated", now, to_status="initiating")
-    _dial_after_commit(session, rt, leg, route, ring_timeout)
-    return leg
+    await record_event(session, call, "call.initiated", now, to_status="initiating")
+    _dial_after_commit(session, rt, call, route, ring_timeout)
+    return call
 
 
 async def create(session: AsyncSession, rt: Runtime, auth: AuthContext, body: CallCreate) -> Call:
@@ -234,11 +252,12 @@ async def create(session: AsyncSession, rt: Runtime, auth: AuthContext, body: Ca
         from orbit_voice.media.sip.routes import require_trunk
 
         trunk = await require_trunk(session, rt.settings, auth.org_id, body.from_, param="from")
-    now = rt.clock.now()
-    call = Call(
-        id=new_id("call"),
+    return await _place_outbound(
+        session,
+        rt,
+        trunk,
+        None,
         org_id=auth.org_id,
-        direction="outbound",
         to=body.to,
         from_=body.from_,
         agent_id=body.agent_id,
@@ -247,18 +266,8 @@ async def create(session: AsyncSession, rt: Runtime, auth: AuthContext, body: Ca
         record=body.record,
         max_duration=body.max_duration,
         metadata_=body.metadata,
-        status="initiating",
         backend=backend_name,
-        muted=False,
-        on_hold=False,
-        created_at=now,
-        updated_at=now,
     )
-    session.add(call)
-    await session.flush()
-    await record_event(session, call, "call.initiated", now, to_status="initiating")
-    _dial_after_commit(session, rt, call, trunk)
-    return call
 
 
 async def _agent_in_org(session: AsyncSession, org_id: str, agent_id: str, param: str) -> None:

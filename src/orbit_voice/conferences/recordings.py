@@ -12,7 +12,6 @@ from orbit_voice.conferences.models import Conference, ConferenceRecording
 from orbit_voice.conferences.schemas import ConferenceRecordingOut
 from orbit_voice.errors import Conflict, NotFound
 from orbit_voice.kit.ids import new_id
-from orbit_voice.kit.timeutil import iso
 from orbit_voice.runtime import Runtime
 
 
@@ -87,15 +86,8 @@ async def finish_if_recording(session: AsyncSession, rt: Runtime, conference: Co
         await finish(session, rt, conference, recording)
 
 
-def _signed(rt: Runtime, recording: ConferenceRecording) -> tuple[str | None, str | None]:
-    if recording.status != "completed":
-        return None, None
-    url, expires_at = signed_urls.sign(rt, audio_url_path(recording.id))
-    return url, iso(expires_at)
-
-
 def to_out(rt: Runtime, recording: ConferenceRecording) -> ConferenceRecordingOut:
-    url, expires_at = _signed(rt, recording)
+    url, expires_at = signed_urls.sign_finished(rt, recording.status, audio_url_path(recording.id))
     return ConferenceRecordingOut(
         id=recording.id,
         conference_id=recording.conference_id,

@@ -10,6 +10,7 @@ Exception tree (vendor errors are translated into these at the adapter boundary)
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +19,9 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from orbit_voice.errors import OrbitError
+from orbit_voice.kit.clock import Clock
+
+log = logging.getLogger("orbit_voice.media")
 
 
 class MediaError(OrbitError):
@@ -216,3 +220,35 @@ class MediaBackend(Protocol):
     ) -> None: ...
 
     async def unmonitor(self, supervisor_leg: str) -> None: ...
+
+
+async def when_played(
+    clock: Clock,
+    backend: MediaBackend,
+    leg_id: str,
+    action: Callable[[], Awaitable[None]],
+    what: str,
+) -> None:
+    """Run ``action`` once what is queued to play to ``leg_id`` has played: now when nothing
+    is (the simulator's prompts take no time), else in a task after that long. A leg that is
+    gone by then is logged as ``what`` failing, not raised."""
+
+    async def run() -> None:
+        try:
+            await action()
+        except MediaError as exc:
+            log.warning("%s failed: %s", what, exc.message, extra={"call_id": leg_id})
+
+    try:
+        wait = await backend.queued_audio_seconds(leg_id)
+    except MediaError:
+        wait = 0.0
+    if wait <= 0:
+        await run()
+        return
+
+    async def later() -> None:
+        await clock.sleep(wait)
+        await run()
+
+    clock.spawn(later())

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orbit_voice.calls.models import Call
 from orbit_voice.calls.state import TERMINAL, record_event, transition
 from orbit_voice.errors import Invalid, OrbitError
-from orbit_voice.media.backend import MediaBackend, MediaError
+from orbit_voice.media.backend import MediaError, when_played
 from orbit_voice.runtime import Runtime
 
 log = logging.getLogger("orbit_voice.routing.executor")
@@ -119,26 +119,21 @@ async def hangup(
     if call.status in TERMINAL:
         return
     backend = rt.media.get(call.backend)
-    try:
-        wait = await backend.queued_audio_seconds(call.id) if after_prompts else 0.0
-        if wait > 0:
-            rt.clock.spawn(_hangup_later(rt, backend, call.id, wait))
-        else:
-            await backend.hangup(call.id)
-    except MediaError:
-        log.warning("hangup failed", extra={"call_id": call.id})
+
+    async def bye() -> None:
+        await backend.hangup(call.id)
+
+    if after_prompts:  # a goodbye still playing is heard to its end before the BYE goes out
+        await when_played(rt.clock, backend, call.id, bye, "hangup")
+    else:
+        try:
+            await bye()
+        except MediaError:
+            log.warning("hangup failed", extra={"call_id": call.id})
     if call.status == "in_progress":
         await calls.end(session, rt, call, "completed", end_reason=end_reason)
     else:
         await calls.end(session, rt, call, "cancelled", end_reason=end_reason, sip_code=487)
-
-
-async def _hangup_later(rt: Runtime, backend: MediaBackend, call_id: str, seconds: float) -> None:
-    await rt.clock.sleep(seconds)
-    try:
-        await backend.hangup(call_id)
-    except MediaError:
-        log.warning("hangup failed", extra={"call_id": call_id})
 
 
 def _require(target: str | None, action: str) -> str:
