@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -85,3 +86,8 @@ async def call_events(api: httpx.AsyncClient, call_id: str) -> list[dict[str, An
 
 async def event_types(api: httpx.AsyncClient, call_id: str, prefix: str = "") -> list[str]:
     return [e["type"] for e in await call_events(api, call_id) if e["type"].startswith(prefix)]
+
+
+def ts(text: str) -> datetime:
+    """A timestamp as the API writes it (``...Z``)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -10,12 +10,13 @@ import logging
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from orbit_voice.calls import recordings, service
 from orbit_voice.calls import repository as repo
 from orbit_voice.calls.models import Call
-from orbit_voice.calls.state import TERMINAL, can_move, record_event, transition
+from orbit_voice.calls.state import TERMINAL, can_move, dated, record_event, transition
 from orbit_voice.db import pop_after_commit
 from orbit_voice.media.backend import MediaError, MediaEvent, MediaEventKind, when_played
 from orbit_voice.runtime import Runtime
@@ -68,7 +69,7 @@ class CallEventHandler:
             await hook()
 
     async def _apply(self, session: AsyncSession, call: Call, event: MediaEvent) -> None:
-        rt, now = self.rt, self.rt.clock.now()
+        rt, now = self.rt, dated(call, self.rt.clock.now(), event.at)
         sip_code = event.data.get("sip_code")
         if event.data.get("sip_call_id") and not call.sip_call_id:
             call.sip_call_id = str(event.data["sip_call_id"])
@@ -100,6 +101,7 @@ class CallEventHandler:
                 status,
                 end_reason=str(event.data.get("cause") or reason),
                 sip_code=sip_code,
+                at=now,
             )
             if call.parent_call_id:
                 await self._child_lost(session, call, reason=status)
@@ -112,6 +114,7 @@ class CallEventHandler:
                 call,
                 "completed",
                 end_reason=str(event.data.get("cause") or "far_end_hangup"),
+                at=now,
             )
             if call.parent_call_id:
                 await self._child_lost(session, call, reason="hangup")
@@ -123,7 +126,7 @@ class CallEventHandler:
                 # Keys can only come once the call is answered: the answer is being committed
                 # by another transaction (SQLite has no row lock to wait for). Touching the row
                 # makes the version check fail, and the event runs again on the answered call.
-                call.updated_at = now
+                flag_modified(call, "updated_at")
             if call.status == "in_progress" and event.data.get("digit"):
                 from orbit_voice.routing.gather import on_digit
 

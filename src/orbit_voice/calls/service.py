@@ -23,7 +23,7 @@ from orbit_voice.calls.schemas import (
     WarmTransferIn,
     WarmTransferState,
 )
-from orbit_voice.calls.state import TERMINAL, duration_seconds, record_event, transition
+from orbit_voice.calls.state import TERMINAL, dated, duration_seconds, record_event, transition
 from orbit_voice.db import after_commit
 from orbit_voice.errors import Conflict, Invalid, not_found
 from orbit_voice.kit.ids import new_id
@@ -338,9 +338,11 @@ async def end(
     *,
     end_reason: str,
     sip_code: int | None = None,
+    at: datetime | None = None,
 ) -> None:
-    """Move ``call`` to a final status and tidy up: recording saved, spawned legs hung up."""
-    now = rt.clock.now()
+    """Move ``call`` to a final status and tidy up: recording saved, spawned legs hung up.
+    ``at`` dates the end when it happened earlier than now (a media event's time)."""
+    now = dated(call, rt.clock.now(), at)
     if call.status == "in_progress":
         from orbit_voice.routing.gather import on_call_end
 
@@ -356,7 +358,7 @@ async def end(
     for child in await repo.active_children(session, call.id):
         await rt.media.get(child.backend).hangup(child.id)
         final = "completed" if child.status == "in_progress" else "cancelled"
-        await end(session, rt, child, final, end_reason="parent_ended")
+        await end(session, rt, child, final, end_reason="parent_ended", at=now)
 
 
 async def _leg_ended(session: AsyncSession, rt: Runtime, call: Call) -> None:

@@ -107,6 +107,16 @@ async def record_event(
     await session.flush()
 
 
+def dated(call: Call, now: datetime, at: datetime | None) -> datetime:
+    """When a change to ``call`` happened: ``at`` (when a backend saw it: the SIP engine
+    stamps its events, which may wait their turn), but never later than ``now`` (clocks
+    differ) nor before the call's last change (a CANCEL can be seen before the INVITE's
+    call row was written)."""
+    if at is None or at >= now:
+        return now
+    return max(at, call.updated_at)
+
+
 def can_move(call: Call, to_status: str) -> bool:
     return to_status in ALLOWED.get(call.status, frozenset())
 

@@ -54,9 +54,15 @@ class MediaEventKind(StrEnum):
 
 @dataclass(frozen=True)
 class MediaEvent:
+    """What happened to a leg. ``at`` is when the backend saw it, for backends that run in
+    real time (SIP): events wait their turn in a queue and in the database, and the call's
+    ``answered_at`` / ``ended_at`` must say when the answer or the hangup happened, not when
+    it was written down. ``None`` means "now" (the simulator, which follows the app's clock)."""
+
     leg_id: str
     kind: MediaEventKind
     data: dict[str, Any] = field(default_factory=dict)
+    at: datetime | None = None
 
 
 EventSink = Callable[[MediaEvent], Awaitable[None]]

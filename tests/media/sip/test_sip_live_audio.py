@@ -8,13 +8,14 @@ import asyncio
 import itertools
 import time
 import wave
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 
+from helpers import ts
 from orbit_voice.media.backend import AudioFrame
 from orbit_voice.speech.tts import speak_pcm
 from orbit_voice.transcripts.models import TranscriptChunk
@@ -105,10 +106,6 @@ def loud_at(got: list[AudioFrame], level: int = 300) -> list[float]:
         if first is not None:
             out.append(frame.start.timestamp() + first / frame.rate)
     return out
-
-
-def ts(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 async def test_live_transcript_of_a_sip_call_says_who_said_what(

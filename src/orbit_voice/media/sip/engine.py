@@ -29,6 +29,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -440,7 +441,7 @@ class Engine:
                 log.exception("SIP engine timer failed")
 
     def _emit(self, leg_id: str, kind: MediaEventKind, **data: Any) -> None:
-        self._on_event(MediaEvent(leg_id=leg_id, kind=kind, data=data))
+        self._on_event(MediaEvent(leg_id=leg_id, kind=kind, data=data, at=datetime.now(UTC)))
 
     def _leg(self, leg_id: str) -> _Leg:
         leg = self.legs.get(leg_id)
@@ -1120,7 +1121,7 @@ class Engine:
     def _emit_after_audio(self, leg_id: str, kind: MediaEventKind, **data: Any) -> None:
         """Emit an event that must follow the leg's live audio: it rides on the tap's
         ``TapClosed`` (the adapter hands it on once that audio reached the audio sink)."""
-        event = MediaEvent(leg_id=leg_id, kind=kind, data=data)
+        event = MediaEvent(leg_id=leg_id, kind=kind, data=data, at=datetime.now(UTC))
         tap = self._taps.get(leg_id)
         if tap is None:
             self._on_event(event)
