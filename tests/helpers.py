@@ -7,7 +7,10 @@ from typing import Any
 
 import httpx
 
+from orbit_voice.kit.clock import FakeClock
+
 CALLER_ID = "+12025551234"
+VOICEMAIL_CALLER = "+14155552671"  # who leaves the messages
 
 
 async def create_number(api: httpx.AsyncClient, number: str = CALLER_ID) -> dict[str, Any]:
@@ -91,3 +94,23 @@ async def event_types(api: httpx.AsyncClient, call_id: str, prefix: str = "") ->
 def ts(text: str) -> datetime:
     """A timestamp as the API writes it (``...Z``)."""
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+async def leave_message(
+    api: httpx.AsyncClient, clock: FakeClock, box: dict[str, Any], **inbound: Any
+) -> dict[str, Any]:
+    """A caller reaches the box (after the 2 s ring) and starts speaking."""
+    number = await create_number(api)
+    await set_handler(api, number["id"], "voicemail", box["id"])
+    call = await ring_inbound(api, from_=VOICEMAIL_CALLER, **inbound)
+    await clock.advance(2)
+    return call
+
+
+async def only_message(api: httpx.AsyncClient) -> dict[str, Any]:
+    r = await api.get("/v1/voice/voicemails")
+    assert r.status_code == 200
+    data = r.json()["data"]
+    assert len(data) == 1, data
+    message: dict[str, Any] = data[0]
+    return message

@@ -70,6 +70,9 @@ def create_app(
 
         install_sip_inbound(runtime)  # the SIP engine's INVITEs become inbound calls
         await registry.start()
+        from orbit_voice.calls.recovery import recover
+
+        await recover(runtime)  # the calls this node's last run took down with it
         deliverer = Deliverer(app.state.sessionmaker, clock, settings)
         app.state.deliverer = deliverer
         if run_workers and settings.webhooks_enabled:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -18,6 +19,10 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite+aiosqlite:///./orbit.db"
     data_dir: Path = Path("./data")
+    # Names this server process: calls are marked with the node whose media engine holds them,
+    # and a node that starts ends the calls it still owns (they died with its last run). Give
+    # each server sharing a database its own; the default is the host's name.
+    node_id: str = Field(default_factory=socket.gethostname, min_length=1, max_length=64)
     public_base_url: str = "http://127.0.0.1:8000"
     # Media backend used for live keys; test keys always use the simulator.
     # "none" runs no live engine: live call creation answers 503 media_unavailable.

@@ -12,45 +12,26 @@ import httpx
 import pytest
 
 from helpers import (
+    VOICEMAIL_CALLER,
     create_number,
     create_voicemail_box,
     event_types,
     get_call,
+    leave_message,
+    only_message,
     press,
-    ring_inbound,
-    set_handler,
 )
 from orbit_voice.kit.clock import FakeClock
 from orbit_voice.media.sim import SimBackend
 from receiver import Receiver
 
-CALLER = "+14155552671"
+CALLER = VOICEMAIL_CALLER
 
 
 def sim(app: Any) -> SimBackend:
     backend = app.state.runtime.media.get("sim")
     assert isinstance(backend, SimBackend)
     return backend
-
-
-async def leave_message(
-    api: httpx.AsyncClient, clock: FakeClock, box: dict[str, Any], **inbound: Any
-) -> dict[str, Any]:
-    """A caller reaches the box (after the 2 s ring) and starts speaking."""
-    number = await create_number(api)
-    await set_handler(api, number["id"], "voicemail", box["id"])
-    call = await ring_inbound(api, from_=CALLER, **inbound)
-    await clock.advance(2)
-    return call
-
-
-async def only_message(api: httpx.AsyncClient) -> dict[str, Any]:
-    r = await api.get("/v1/voice/voicemails")
-    assert r.status_code == 200
-    data = r.json()["data"]
-    assert len(data) == 1, data
-    message: dict[str, Any] = data[0]
-    return message
 
 
 async def test_greeting_beep_record_until_hash(

@@ -114,13 +114,13 @@ def schedule_wrap_up_end(
     session: AsyncSession, rt: Runtime, org_id: str, agent_id: str, until: datetime, seconds: int
 ) -> None:
     async def arm() -> None:
-        rt.clock.spawn(_wrap_up_timer(rt, org_id, agent_id, until, seconds))
+        rt.clock.spawn(wrap_up_timer(rt, org_id, agent_id, until, seconds))
 
     after_commit(session, arm)
 
 
-async def _wrap_up_timer(
-    rt: Runtime, org_id: str, agent_id: str, until: datetime, seconds: int
+async def wrap_up_timer(
+    rt: Runtime, org_id: str, agent_id: str, until: datetime, seconds: float
 ) -> None:
     await rt.clock.sleep(seconds)
     try:

@@ -30,6 +30,9 @@ class Call(Base):
     sip_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     sip_call_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     backend: Mapped[str] = mapped_column(String(8))
+    # The server process (ORBIT_NODE_ID) whose media backend holds the call: when it starts
+    # again, calls it still owns were lost with it and are ended (``calls.recovery``).
+    node_id: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
     muted: Mapped[bool] = mapped_column(Boolean, default=False)
     on_hold: Mapped[bool] = mapped_column(Boolean, default=False)
     parent_call_id: Mapped[str | None] = mapped_column(String(40), index=True, nullable=True)

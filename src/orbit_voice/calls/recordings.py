@@ -4,6 +4,7 @@ read through URLs signed for 24 hours."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +15,7 @@ from orbit_voice.calls.schemas import RecordingOut, RecordingSummary
 from orbit_voice.calls.state import record_event
 from orbit_voice.errors import Conflict, NotFound
 from orbit_voice.kit.ids import new_id
+from orbit_voice.media.backend import settle_recording, stop_or_recover
 from orbit_voice.runtime import Runtime
 
 
@@ -63,29 +65,24 @@ async def stop(session: AsyncSession, rt: Runtime, call: Call) -> Recording:
 
 
 async def finish(session: AsyncSession, rt: Runtime, call: Call, recording: Recording) -> None:
-    result = await rt.media.get(call.backend).stop_recording(call.id, recording.trim)
+    """Stop the recorder and keep what it recorded. A backend that no longer holds the
+    recorder (the server that started it died) is asked for what its files kept (SIP writes
+    as it goes); with nothing to keep the recording is ``failed``."""
+    backend = rt.media.get(call.backend)
+    path, trim = recording_path(rt, call.org_id, recording.id), recording.trim
+    result = await stop_or_recover(backend, backend.stop_recording(call.id, trim), path, trim)
     now = rt.clock.now()
-    recording.status = "completed"
-    recording.path = str(result.path)
-    recording.format = result.format
-    recording.channels = result.channels
-    recording.duration_seconds = round(result.duration_seconds, 2)
-    recording.size_bytes = result.size_bytes
-    recording.completed_at = now
+    settle_recording(recording, result, now)
     await session.flush()
-    await record_event(
-        session,
-        call,
-        "call.recording.completed",
-        now,
-        data={
-            "recording_id": recording.id,
+    data: dict[str, Any] = {"recording_id": recording.id}
+    if result is not None:
+        data |= {
             "duration_seconds": recording.duration_seconds,
             "format": recording.format,
             "channels": recording.channels,
             "size_bytes": recording.size_bytes,
-        },
-    )
+        }
+    await record_event(session, call, f"call.recording.{recording.status}", now, data=data)
 
 
 async def finish_if_recording(session: AsyncSession, rt: Runtime, call: Call) -> None:

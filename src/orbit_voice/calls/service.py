@@ -215,6 +215,7 @@ async def _place_outbound(
         on_hold=False,
         created_at=now,
         updated_at=now,
+        node_id=rt.settings.node_id,
         **columns,
     )
     session.add(call)
@@ -303,6 +304,7 @@ async def simulate_inbound(
         metadata_={},
         status="initiating",
         backend="sim",
+        node_id=rt.settings.node_id,
         muted=False,
         on_hold=False,
         created_at=now,

@@ -81,7 +81,7 @@ class ConferenceRecording(Base):
     conference_id: Mapped[str] = mapped_column(
         ForeignKey("conferences.id", ondelete="CASCADE"), index=True
     )
-    status: Mapped[str] = mapped_column(String(16))  # in_progress | completed
+    status: Mapped[str] = mapped_column(String(16))  # in_progress | completed | failed
     format: Mapped[str | None] = mapped_column(String(8), nullable=True)
     channels: Mapped[int] = mapped_column(Integer)
     duration_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)

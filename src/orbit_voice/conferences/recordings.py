@@ -12,6 +12,7 @@ from orbit_voice.conferences.models import Conference, ConferenceRecording
 from orbit_voice.conferences.schemas import ConferenceRecordingOut
 from orbit_voice.errors import Conflict, NotFound
 from orbit_voice.kit.ids import new_id
+from orbit_voice.media.backend import settle_recording, stop_or_recover
 from orbit_voice.runtime import Runtime
 
 
@@ -62,20 +63,18 @@ async def finish(
 ) -> None:
     from orbit_voice.conferences.legs import emit_event
 
-    result = await rt.media.get(conference.backend).conference_stop_recording(conference.id)
-    recording.status = "completed"
-    recording.path = str(result.path)
-    recording.format = result.format
-    recording.channels = result.channels
-    recording.duration_seconds = round(result.duration_seconds, 2)
-    recording.size_bytes = result.size_bytes
-    recording.completed_at = rt.clock.now()
+    backend = rt.media.get(conference.backend)
+    path = recording_path(rt, conference.org_id, recording.id)
+    stop = backend.conference_stop_recording(conference.id)
+    # None: the server recording the room died, and its files kept nothing.
+    result = await stop_or_recover(backend, stop, path, trim=False)
+    settle_recording(recording, result, rt.clock.now())
     await session.flush()
     await emit_event(
         session,
         rt,
         conference,
-        "conference.recording.completed",
+        f"conference.recording.{recording.status}",
         recording=to_out(rt, recording).model_dump(mode="json"),
     )
 

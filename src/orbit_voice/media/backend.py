@@ -185,6 +185,11 @@ class MediaBackend(Protocol):
 
     async def stop_recording(self, leg_id: str, trim: bool) -> RecordingResult: ...
 
+    async def recover_recording(self, path: Path, trim: bool) -> RecordingResult | None:
+        """A recording to ``path`` that an earlier run of this server started and never
+        stopped (it died): what its files hold, finished like ``stop_recording``'s; None when
+        nothing can be recovered."""
+
     async def play_audio(self, leg_id: str, path: Path, loop: bool) -> None:
         """Play a WAV file to the leg: looped (hold music) until ``stop_audio``, paused
         while a prompt speaks; or once (a beep) after the prompts already queued."""
@@ -258,3 +263,40 @@ async def when_played(
         await run()
 
     clock.spawn(later())
+
+
+class RecordingRow(Protocol):
+    """A stored recording (a call's, a conference's) as ``settle_recording`` fills it in."""
+
+    status: str
+    path: str | None
+    format: str | None
+    channels: int
+    duration_seconds: float | None
+    size_bytes: int | None
+    completed_at: datetime | None
+
+
+def settle_recording(row: RecordingRow, result: RecordingResult | None, now: datetime) -> None:
+    """``completed`` with the file the backend finished, or ``failed`` when it kept nothing."""
+    row.completed_at = now
+    if result is None:
+        row.status = "failed"
+        return
+    row.status = "completed"
+    row.path = str(result.path)
+    row.format = result.format
+    row.channels = result.channels
+    row.duration_seconds = round(result.duration_seconds, 2)
+    row.size_bytes = result.size_bytes
+
+
+async def stop_or_recover(
+    backend: MediaBackend, stop: Awaitable[RecordingResult], path: Path, trim: bool
+) -> RecordingResult | None:
+    """``stop`` (a backend's stop-recording call) or, when the backend no longer holds that
+    recorder because the server that started it died, what its files at ``path`` kept."""
+    try:
+        return await stop
+    except LegNotFound:
+        return await backend.recover_recording(path, trim)

@@ -450,6 +450,10 @@ class SimBackend:
             raise LegNotFound(f"Leg {leg_id} is not being recorded.")
         return self._finish_recording(leg, trim)
 
+    async def recover_recording(self, path: Path, trim: bool) -> RecordingResult | None:
+        """A simulated recording is written only when it stops: a restart leaves nothing."""
+        return None
+
     def _finish_recording(self, leg: SimLeg, trim: bool) -> RecordingResult:
         rec = leg.recording
         if rec is None:

@@ -20,7 +20,7 @@ from orbit_voice.calls.models import Call
 from orbit_voice.calls.state import public_view, record_event
 from orbit_voice.db import after_commit
 from orbit_voice.kit.ids import new_id
-from orbit_voice.media.backend import MediaError
+from orbit_voice.media.backend import MediaError, stop_or_recover
 from orbit_voice.routing import gather
 from orbit_voice.routing.models import CallGather
 from orbit_voice.runtime import Runtime
@@ -148,7 +148,10 @@ async def finish(
     backend = rt.media.get(call.backend)
     now = rt.clock.now()
     try:
-        result = await backend.stop_recording(call.id, False)
+        path = audio.message_path(rt, call.org_id, g.ref_id or call.id)  # where it records
+        result = await stop_or_recover(backend, backend.stop_recording(call.id, False), path, False)
+        if result is None:  # the server recording it died and its files kept nothing
+            raise MediaError("The recording was lost with the server.", code="recording_lost")
     except MediaError as exc:
         log.warning("voicemail recording failed: %s", exc.message, extra={"call_id": call.id})
         if message is not None and message.status == "recording":

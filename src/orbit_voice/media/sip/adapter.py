@@ -394,14 +394,19 @@ class SipBackend:
 
     async def start_recording(self, leg_id: str, path: Path, dual_channel: bool) -> None:
         from orbit_voice.media.sip.engine import Engine
+        from orbit_voice.media.sip.recording import recorder_files
 
-        parts = ["far", "near"] if dual_channel else ["mix"]
-        files = [path.with_suffix(f".{part}.wav") for part in parts]
+        files = recorder_files(path, dual_channel)
         await self._run(Engine.start_recording, leg_id, files, dual_channel)
         self._rec_paths.setdefault(leg_id, path)
 
     async def stop_recording(self, leg_id: str, trim: bool) -> RecordingResult:
         return await self._finish(leg_id, trim)
+
+    async def recover_recording(self, path: Path, trim: bool) -> RecordingResult | None:
+        from orbit_voice.media.sip import recording
+
+        return await asyncio.to_thread(recording.recover, path, trim)
 
     async def _finish(self, owner: str, trim: bool) -> RecordingResult:
         from orbit_voice.media.sip import recording
@@ -434,9 +439,10 @@ class SipBackend:
 
     async def conference_start_recording(self, room_id: str, path: Path) -> None:
         from orbit_voice.media.sip.engine import Engine
+        from orbit_voice.media.sip.recording import recorder_files
 
         owner = f"room:{room_id}"
-        await self._run(Engine.start_recording, owner, [path.with_suffix(".mix.wav")], False)
+        await self._run(Engine.start_recording, owner, recorder_files(path, False), False)
         self._rec_paths.setdefault(owner, path)
 
     async def conference_stop_recording(self, room_id: str) -> RecordingResult:

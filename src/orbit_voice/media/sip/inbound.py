@@ -198,6 +198,7 @@ async def _create_call(
         metadata_={},
         status="initiating",
         backend="sip",
+        node_id=rt.settings.node_id,
         sip_call_id=invite.sip_call_id[:255],
         muted=False,
         on_hold=False,

@@ -18,6 +18,7 @@ from orbit_voice.media.audio import trim_bounds
 from orbit_voice.media.backend import RecordingResult
 
 MP3_KBPS = {1: 32, 2: 64}
+RECORDER_PARTS = {True: ("far", "near"), False: ("mix",)}
 
 
 def _closed(path: Path) -> bool:
@@ -39,11 +40,25 @@ def wait_closed(files: list[Path], timeout: float = 3.0) -> None:
 
 
 def _read_mono(path: Path) -> tuple[array.array[int], int]:
+    """The file's samples. A file PJSUA never closed (its process died, or the bridge did not
+    get to it in time) has 0 for its sizes: its samples are whatever follows the header."""
     try:
+        if not _closed(path):
+            return _read_unclosed(path)
         with wave.open(str(path), "rb") as wav:
             return array.array("h", wav.readframes(wav.getnframes())), wav.getframerate()
     except (FileNotFoundError, EOFError, wave.Error):
         return array.array("h"), 8000
+
+
+def _read_unclosed(path: Path) -> tuple[array.array[int], int]:
+    raw = path.read_bytes()
+    fmt, data = raw.find(b"fmt "), raw.find(b"data")
+    if not raw.startswith(b"RIFF") or fmt < 0 or data < 0:
+        raise wave.Error(f"{path.name} is not a WAV file")
+    rate = int.from_bytes(raw[fmt + 12 : fmt + 16], "little")
+    body = raw[data + 8 :]
+    return array.array("h", body[: len(body) - len(body) % 2]), rate or 8000
 
 
 def combine(files: list[Path], dual: bool) -> tuple[array.array[int], int, int]:
@@ -73,6 +88,25 @@ def encode_mp3(samples: array.array[int], channels: int, rate: int) -> bytes:
 
 def finish(files: list[Path], dual: bool, out: Path, trim: bool) -> RecordingResult:
     wait_closed(files)
+    return _encode(files, dual, out, trim)
+
+
+def recover(path: Path, trim: bool) -> RecordingResult | None:
+    """What the recorder files of ``path`` (``start_recording``'s naming) hold after the
+    process that wrote them died, finished as an MP3; None when it left none."""
+    for dual in (True, False):
+        files = recorder_files(path, dual)
+        if any(f.exists() for f in files):
+            return _encode(files, dual, path.with_suffix(".mp3"), trim)
+    return None
+
+
+def recorder_files(path: Path, dual: bool) -> list[Path]:
+    """The mono WAVs a recording to ``path`` is captured in: far end and near end, or the mix."""
+    return [path.with_suffix(f".{part}.wav") for part in RECORDER_PARTS[dual]]
+
+
+def _encode(files: list[Path], dual: bool, out: Path, trim: bool) -> RecordingResult:
     samples, channels, rate = combine(files, dual)
     if trim:
         first, end = trim_bounds(samples, channels)
