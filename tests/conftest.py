@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from fake_dns import FakeDns, LocalHttp
 from orbit_voice.app import create_app
 from orbit_voice.config import Settings
 from orbit_voice.db import make_engine
@@ -165,3 +166,17 @@ def sessionmaker(app: Any) -> Any:
 @pytest.fixture
 def data_dir(settings: Settings) -> Iterator[Path]:
     yield settings.data_dir
+
+
+@pytest.fixture
+def fake_dns(monkeypatch: pytest.MonkeyPatch) -> FakeDns:
+    """Scripted DNS answers for chosen names (see tests/fake_dns.py)."""
+    return FakeDns(monkeypatch)
+
+
+@pytest.fixture
+async def local_http() -> AsyncIterator[LocalHttp]:
+    """A plain HTTP server on 127.0.0.1 that counts the connections it gets."""
+    server = await LocalHttp().start()
+    yield server
+    await server.close()

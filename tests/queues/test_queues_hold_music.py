@@ -27,6 +27,7 @@ from queue_helpers import (
     setup_number,
 )
 
+from fake_dns import FakeDns, LocalHttp
 from orbit_voice.app import create_app
 from orbit_voice.kit.clock import FakeClock
 from orbit_voice.queues import hold_music
@@ -210,3 +211,24 @@ async def test_private_hold_music_urls_are_refused_unless_allowed(
                 assert r.status_code == 422, url
                 assert r.json()["error"]["param"] == "hold_music_url"
                 assert r.json()["error"]["code"] == "url_not_allowed"
+
+
+async def test_hold_music_rebound_to_loopback_after_the_checks_is_refused(
+    api: httpx.AsyncClient,
+    clock: FakeClock,
+    app: Any,
+    fake_dns: FakeDns,
+    local_http: LocalHttp,
+) -> None:
+    # Public when the queue is saved and when the fetch checks it; loopback at connect.
+    fake_dns.script("music.test", ["93.184.216.34"], ["93.184.216.34"], ["127.0.0.1"])
+    app.state.runtime.settings.webhooks_allow_private = False
+    url = f"http://music.test:{local_http.port}/hold.mp3"
+    queue_id = await queue(api, [], hold_music_url=url)
+    [call_id] = await answered_calls(api, clock)
+    assert (await enqueue(api, queue_id, call_id))["status"] == "waiting"
+    failed = [e for e in await events(api, call_id) if e["type"] == "queue.hold_music_failed"]
+    assert failed[0]["data"]["reason"] == "url_not_allowed"
+    assert "non-public address (127.0.0.1)" in failed[0]["data"]["message"]
+    assert fake_dns.lookups == ["music.test"] * 3
+    assert local_http.connections == 0

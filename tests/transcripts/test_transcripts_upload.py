@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from fake_dns import FakeDns, LocalHttp
 from orbit_voice.kit.clock import FakeClock
 from orbit_voice.speech.tts import speak_pcm
 from speech_helpers import _stop_sse_watcher, run_jobs, wer
@@ -186,3 +187,21 @@ async def test_validation_ssrf_and_tenancy(
     transcript_id = await submit(api, audio_server.url("a.wav"))
     r = await other_api.get(f"/v1/voice/transcriptions/{transcript_id}")
     assert r.status_code == 404 and r.json()["error"]["code"] == "transcript_not_found"
+
+
+async def test_audio_url_rebound_to_loopback_after_the_checks_fails_the_job(
+    api: httpx.AsyncClient, app: Any, fake_dns: FakeDns, local_http: LocalHttp
+) -> None:
+    # Public when submitted and when the job checks it; loopback at the fetch's connect.
+    fake_dns.script("audio.test", ["93.184.216.34"], ["93.184.216.34"], ["127.0.0.1"])
+    app.state.speech.settings.webhooks_allow_private = False
+    transcript_id = await submit(api, f"http://audio.test:{local_http.port}/a.wav")
+    assert await run_jobs(app) == 1
+    failed = await result(api, transcript_id)
+    assert failed["status"] == "failed"
+    assert failed["error"] == {
+        "code": "url_not_allowed",
+        "message": "audio_url resolves to a non-public address (127.0.0.1).",
+    }
+    assert fake_dns.lookups == ["audio.test"] * 3
+    assert local_http.connections == 0

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from fake_dns import FakeDns, LocalHttp
 from orbit_voice.config import Settings
 from orbit_voice.db import make_engine, make_sessionmaker
 from orbit_voice.kit.clock import FakeClock
@@ -324,6 +325,33 @@ async def test_private_url_is_refused_at_delivery_time(
     event = await load_event(sm, event_id)
     assert (event.status, event.attempts) == ("pending", 1)
     assert event.next_attempt_at == clock.now() + timedelta(seconds=5)
+
+
+async def test_a_url_rebound_to_loopback_after_the_check_is_refused_at_connect(
+    sm: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    org: Org,
+    db_url: str,
+    fake_dns: FakeDns,
+    local_http: LocalHttp,
+) -> None:
+    # DNS rebinding: the name is public for check_url, loopback for the POST's connection.
+    fake_dns.script("rebind.test", ["93.184.216.34"], ["127.0.0.1"])
+    settings = Settings(webhooks_allow_private=False, database_url=db_url)
+    deliverer = Deliverer(sm, clock, settings)
+    try:
+        event_id = await emit_event(sm, org, f"http://rebind.test:{local_http.port}/hook", clock)
+        assert await deliverer.deliver_due() == 1
+    finally:
+        await deliverer.stop()
+
+    assert local_http.connections == 0
+    assert fake_dns.lookups == ["rebind.test", "rebind.test"]
+    [attempt] = await load_attempts(sm, event_id)
+    assert attempt.status_code is None
+    assert attempt.error == "webhook_url resolves to a non-public address (127.0.0.1)."
+    event = await load_event(sm, event_id)
+    assert (event.status, event.attempts) == ("pending", 1)
 
 
 async def test_background_loop_survives_errors_and_wakes_on_demand(

@@ -21,7 +21,7 @@ import httpx
 
 from orbit_voice.errors import Invalid
 from orbit_voice.runtime import Runtime
-from orbit_voice.webhooks.ssrf import check_url
+from orbit_voice.webhooks.ssrf import check_url, guarded_client
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_SECONDS = 15 * 60
@@ -68,13 +68,14 @@ async def prepare(rt: Runtime, url: str) -> Path:
 
 async def _fetch(rt: Runtime, url: str) -> bytes:
     allow_private = rt.settings.webhooks_allow_private
-    async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
+    async with guarded_client(
+        allow_private=allow_private, param="hold_music_url", timeout=TIMEOUT_SECONDS
+    ) as client:
         for _ in range(MAX_REDIRECTS + 1):
+            # ``Invalid`` comes from ``check_url`` or, if the name now resolves inside
+            # (DNS rebinding), from the guarded client's connect.
             try:
                 await check_url(url, allow_private=allow_private, param="hold_music_url")
-            except Invalid as exc:
-                raise HoldMusicError("url_not_allowed", exc.message) from exc
-            try:
                 async with client.stream("GET", url) as response:
                     if response.is_redirect and "location" in response.headers:
                         url = urljoin(url, response.headers["location"])
@@ -94,6 +95,8 @@ async def _fetch(rt: Runtime, url: str) -> bytes:
                                 "too_large", f"The file is over {MAX_BYTES} bytes."
                             )
                     return bytes(body)
+            except Invalid as exc:
+                raise HoldMusicError("url_not_allowed", exc.message) from exc
             except httpx.HTTPError as exc:
                 raise HoldMusicError("fetch_failed", f"GET {url} failed: {exc!r}") from exc
     raise HoldMusicError("too_many_redirects", f"More than {MAX_REDIRECTS} redirects.")

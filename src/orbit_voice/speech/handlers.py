@@ -253,19 +253,20 @@ async def _store_call_transcript(
 
 
 async def _fetch(speech: SpeechRuntime, url: str, dest: Path) -> None:
-    from orbit_voice.webhooks.ssrf import check_url
+    from orbit_voice.webhooks.ssrf import check_url, guarded_client
 
     settings = speech.settings
-    try:
-        await check_url(url, allow_private=settings.webhooks_allow_private, param="audio_url")
-    except Invalid as exc:
-        raise JobError("url_not_allowed", exc.message) from exc
     limit = settings.transcribe_max_bytes
     dest.parent.mkdir(parents=True, exist_ok=True)
+    # ``Invalid`` comes from ``check_url`` or, if the name now resolves inside (DNS
+    # rebinding), from the guarded client's connect: the same refusal either way.
     try:
+        await check_url(url, allow_private=settings.webhooks_allow_private, param="audio_url")
         async with (
-            httpx.AsyncClient(
-                follow_redirects=False, timeout=settings.transcribe_timeout_seconds
+            guarded_client(
+                allow_private=settings.webhooks_allow_private,
+                param="audio_url",
+                timeout=settings.transcribe_timeout_seconds,
             ) as client,
             client.stream("GET", url, headers={"user-agent": "orbit-voice-transcribe/1"}) as resp,
         ):
@@ -287,6 +288,8 @@ async def _fetch(speech: SpeechRuntime, url: str, dest: Path) -> None:
                             "audio_too_large", f"The audio is larger than {limit} bytes."
                         )
                     out.write(block)
+    except Invalid as exc:
+        raise JobError("url_not_allowed", exc.message) from exc
     except httpx.HTTPError as exc:
         raise JobError(
             "audio_fetch_failed", f"audio_url could not be fetched: {exc}", permanent=False

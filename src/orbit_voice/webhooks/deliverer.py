@@ -37,7 +37,7 @@ from orbit_voice.kit.ids import new_id
 from orbit_voice.kit.signing import webhook_signature
 from orbit_voice.orgs.models import Org
 from orbit_voice.webhooks.models import WebhookAttempt, WebhookEvent
-from orbit_voice.webhooks.ssrf import check_url
+from orbit_voice.webhooks.ssrf import check_url, guarded_client
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ class Deliverer:
         self._clock = clock
         self._settings = settings
         self._owns_client = client is None
-        self._client = client or httpx.AsyncClient(follow_redirects=False)
+        self._client = client or self._new_client()
         self._wake = asyncio.Event()
         self._limit = asyncio.Semaphore(CONCURRENCY)
         self._task: asyncio.Task[None] | None = None
@@ -102,9 +102,17 @@ class Deliverer:
         """Start the background loop (idempotent; a stopped deliverer may be started again)."""
         self._stopping = False
         if self._owns_client and self._client.is_closed:
-            self._client = httpx.AsyncClient(follow_redirects=False)
+            self._client = self._new_client()
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="webhook-deliverer")
+
+    def _new_client(self) -> httpx.AsyncClient:
+        # Guarded at connect time too: a name that was public for ``check_url`` can resolve
+        # to an inside address by the time the POST connects (DNS rebinding).
+        return guarded_client(
+            allow_private=self._settings.webhooks_allow_private,
+            timeout=self._settings.webhooks_timeout_seconds,
+        )
 
     def wake(self) -> None:
         """Look for due events now instead of at the next poll (call after committing emits)."""
