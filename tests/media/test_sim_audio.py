@@ -6,7 +6,8 @@ from pathlib import Path
 
 from orbit_voice.kit.clock import FakeClock
 from orbit_voice.media.backend import OriginateRequest
-from orbit_voice.media.sim import SimBackend, operator
+from orbit_voice.media.graph import operator
+from orbit_voice.media.sim import SimBackend
 
 
 async def connected(sim: SimBackend, clock: FakeClock, *legs: str) -> None:

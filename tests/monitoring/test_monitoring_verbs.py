@@ -10,7 +10,8 @@ import pytest
 
 from helpers import create_call, create_number, get_call
 from orbit_voice.kit.clock import FakeClock
-from orbit_voice.media.sim import BUSY, SimBackend, operator
+from orbit_voice.media.graph import operator
+from orbit_voice.media.sim import BUSY, SimBackend
 
 SUPERVISOR = "+14155559999"
 OTHER_SUPERVISOR = "+14155558888"

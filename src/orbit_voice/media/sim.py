@@ -28,6 +28,7 @@ from orbit_voice.media.backend import (
     OriginateRequest,
     RecordingResult,
 )
+from orbit_voice.media.graph import AudioGraph, Room
 
 BUSY = "+15005550001"
 NO_ANSWER = "+15005550002"
@@ -106,18 +107,6 @@ class SimLeg:
     network: dict[str, Any] | None = None
 
 
-@dataclass
-class _Room:
-    members: set[str] = field(default_factory=set)
-    muted: set[str] = field(default_factory=set)
-    recording: _Recording | None = None
-
-
-def operator(leg_id: str) -> str:
-    """The party on our side of a leg (the app, an AI agent): it hears and speaks to the leg."""
-    return f"{leg_id}#operator"
-
-
 class SimBackend:
     name = "sim"
 
@@ -127,10 +116,9 @@ class SimBackend:
         self.ring_seconds = ring_seconds
         self.legs: dict[str, SimLeg] = {}
         self._sink: EventSink | None = None
-        # (speaker, listener) pairs: who could hear whom, before hold and mute apply.
-        self.edges: set[tuple[str, str]] = set()
-        self.rooms: dict[str, _Room] = {}
-        self.monitors: dict[str, tuple[str, MonitorMode]] = {}
+        # Who hears whom: the same rules as the SIP engine's conference bridge.
+        self.graph = AudioGraph()
+        self._room_recordings: dict[str, _Recording] = {}
         self._audio_sink: AudioSink | None = None
 
     def set_sink(self, sink: EventSink) -> None:
@@ -197,8 +185,16 @@ class SimBackend:
 
     async def stop(self) -> None:
         self.legs.clear()
-        self.edges.clear()
-        self.rooms.clear()
+        self.graph = AudioGraph()
+        self._room_recordings.clear()
+
+    @property
+    def rooms(self) -> dict[str, Room]:
+        return self.graph.rooms
+
+    @property
+    def monitors(self) -> dict[str, tuple[str, MonitorMode]]:
+        return self.graph.monitors
 
     async def _emit(self, leg_id: str, kind: MediaEventKind, **data: Any) -> None:
         if self._sink is not None:
@@ -218,21 +214,21 @@ class SimBackend:
     async def _outbound_script(self, leg: SimLeg, ring_timeout: float) -> None:
         if leg.to == FAILED:
             await self.clock.sleep(0.5)
-            leg.state = "ended"
+            self._end(leg)
             await self._emit(leg.leg_id, MediaEventKind.FAILED, sip_code=503)
             return
         await self._emit(leg.leg_id, MediaEventKind.RINGING, sip_code=180)
         if leg.to == NO_ANSWER:
             await self.clock.sleep(ring_timeout)
             if leg.state == "ringing":
-                leg.state = "ended"
+                self._end(leg)
                 await self._emit(leg.leg_id, MediaEventKind.NO_ANSWER, sip_code=408)
             return
         await self.clock.sleep(self.ring_seconds)
         if leg.state != "ringing":
             return
         if leg.to == BUSY:
-            leg.state = "ended"
+            self._end(leg)
             await self._emit(leg.leg_id, MediaEventKind.BUSY, sip_code=486)
             return
         self._connect(leg)
@@ -240,13 +236,17 @@ class SimBackend:
         if leg.to == HANGS_UP_AFTER_30S:
             await self.clock.sleep(FAR_END_HANGUP_SECONDS)
             if leg.state == "connected":
-                leg.state = "ended"
+                self._end(leg)
                 await self._emit(leg.leg_id, MediaEventKind.HANGUP, cause="far_end_hangup")
 
     def _connect(self, leg: SimLeg) -> None:
         leg.state = "connected"
         leg.timeline.append((self.clock.now(), leg.muted, leg.held))
-        self._link(leg.leg_id, operator(leg.leg_id))
+        self.graph.connect(leg.leg_id)
+
+    def _end(self, leg: SimLeg) -> None:
+        leg.state = "ended"
+        self.graph.add_leg(leg.leg_id).active = False
 
     async def adopt_inbound(self, leg: InboundLeg) -> None:
         sim_leg = SimLeg(leg_id=leg.leg_id, state="ringing", to=leg.to, from_=leg.from_)
@@ -256,14 +256,14 @@ class SimBackend:
     async def _caller_gives_up(self, leg: SimLeg, ring_timeout: float) -> None:
         await self.clock.sleep(ring_timeout)
         if leg.state == "ringing":
-            leg.state = "ended"
+            self._end(leg)
             await self._emit(leg.leg_id, MediaEventKind.NO_ANSWER, sip_code=487)
 
     async def far_end_hangup(self, leg_id: str) -> None:
         """The other party hangs up (``POST /simulator/calls/{id}/hangup``)."""
         leg = self._leg(leg_id)
         was_ringing = leg.state == "ringing"
-        leg.state = "ended"
+        self._end(leg)
         if was_ringing:
             await self._emit(leg_id, MediaEventKind.CANCELLED, sip_code=487)
         else:
@@ -275,19 +275,21 @@ class SimBackend:
             self._connect(leg)
 
     async def reject(self, leg_id: str, sip_code: int) -> None:
-        self._leg(leg_id).state = "ended"
+        self._end(self._leg(leg_id))
 
     async def hangup(self, leg_id: str) -> None:
         leg = self.legs.get(leg_id)
         if leg is None or leg.state == "ended":
             return
-        leg.state = "ended"
+        self._end(leg)
 
     def _set(self, leg: SimLeg, *, muted: bool | None = None, held: bool | None = None) -> None:
         if muted is not None:
             leg.muted = muted
         if held is not None:
             leg.held = held
+        state = self.graph.add_leg(leg.leg_id)
+        state.muted, state.held = leg.muted, leg.held
         leg.timeline.append((self.clock.now(), leg.muted, leg.held))
 
     async def hold(self, leg_id: str, on: bool) -> None:
@@ -312,47 +314,18 @@ class SimBackend:
         a, b = self._leg(leg_a), self._leg(leg_b)
         a.bridged_to.add(leg_b)
         b.bridged_to.add(leg_a)
-        for leg_id in (leg_a, leg_b):
-            self._unlink(leg_id, operator(leg_id))
-        self._link(leg_a, leg_b)
+        self.graph.bridge(leg_a, leg_b)
 
     async def unbridge(self, leg_a: str, leg_b: str) -> None:
         for leg_id in (leg_a, leg_b):
             leg = self.legs.get(leg_id)
             if leg is not None:
                 leg.bridged_to.discard(leg_b if leg_id == leg_a else leg_a)
-                if leg.state == "connected":
-                    self._link(leg_id, operator(leg_id))
-        self._unlink(leg_a, leg_b)
-
-    # -- who hears whom -------------------------------------------------------------------
-
-    def _link(self, a: str, b: str) -> None:
-        self.edges |= {(a, b), (b, a)}
-
-    def _unlink(self, a: str, b: str) -> None:
-        self.edges -= {(a, b), (b, a)}
-
-    def _active(self, party: str) -> bool:
-        leg = self.legs.get(party.split("#", 1)[0])
-        return leg is not None and leg.state == "connected"
+        self.graph.unbridge(leg_a, leg_b)
 
     def hears(self, listener: str, speaker: str) -> bool:
         """Whether ``listener`` hears ``speaker`` right now (leg ids, or ``operator(leg)``)."""
-        if (speaker, listener) not in self.edges:
-            return False
-        if not (self._active(listener) and self._active(speaker)):
-            return False
-        for party in (listener, speaker):
-            leg = self.legs.get(party)
-            if leg is not None and leg.held:
-                return False
-        far_end = self.legs.get(listener)
-        if speaker == operator(listener) and far_end is not None and far_end.muted:
-            return False
-        return not any(
-            speaker in room.muted and listener in room.members for room in self.rooms.values()
-        )
+        return self.graph.hears(listener, speaker)
 
     async def play_audio(self, leg_id: str, path: Path, loop: bool) -> None:
         self._leg(leg_id).audio = (path, loop)
@@ -368,74 +341,43 @@ class SimBackend:
     async def queued_audio_seconds(self, leg_id: str) -> float:
         return 0.0  # simulated prompts and clips take no time
 
-    def _room(self, room_id: str) -> _Room:
-        return self.rooms.setdefault(room_id, _Room())
-
     async def conference_join(self, room_id: str, leg_id: str, *, muted: bool) -> None:
         self._leg(leg_id)
-        room = self._room(room_id)
-        self._unlink(leg_id, operator(leg_id))
-        for member in room.members:
-            self._link(leg_id, member)
-        room.members.add(leg_id)
-        if muted:
-            room.muted.add(leg_id)
+        self.graph.conference_join(room_id, leg_id, muted=muted)
 
     async def conference_leave(self, room_id: str, leg_id: str) -> None:
-        room = self._room(room_id)
-        room.members.discard(leg_id)
-        room.muted.discard(leg_id)
-        for member in room.members:
-            self._unlink(leg_id, member)
+        self.graph.conference_leave(room_id, leg_id)
 
     async def conference_mute(self, room_id: str, leg_id: str, on: bool) -> None:
-        room = self._room(room_id)
-        if on:
-            room.muted.add(leg_id)
-        else:
-            room.muted.discard(leg_id)
+        self.graph.conference_mute(room_id, leg_id, on)
 
     async def conference_start_recording(self, room_id: str, path: Path) -> None:
-        room = self._room(room_id)
-        if room.recording is None:
-            room.recording = _Recording(path=path, dual_channel=False, started=self.clock.now())
+        self.graph.room(room_id)
+        if room_id not in self._room_recordings:
+            self._room_recordings[room_id] = _Recording(
+                path=path, dual_channel=False, started=self.clock.now()
+            )
 
     async def conference_stop_recording(self, room_id: str) -> RecordingResult:
-        room = self._room(room_id)
-        rec = room.recording
+        rec = self._room_recordings.pop(room_id, None)
         if rec is None:
             raise LegNotFound(f"Room {room_id} is not being recorded.")
-        room.recording = None
         probe = SimLeg(leg_id=room_id, state="connected", recording=rec)
         return self._finish_recording(probe, trim=False)
 
     async def conference_end(self, room_id: str) -> None:
-        room = self.rooms.pop(room_id, None)
-        if room is None:
-            return
-        for member in list(room.members):
-            for other in room.members:
-                self._unlink(member, other)
+        self.graph.conference_end(room_id)
+        self._room_recordings.pop(room_id, None)
 
     async def monitor(
         self, call_leg: str, agent_leg: str | None, supervisor_leg: str, mode: MonitorMode
     ) -> None:
         self._leg(call_leg)
         self._leg(supervisor_leg)
-        await self.unmonitor(supervisor_leg)
-        agent = agent_leg or operator(call_leg)
-        self._unlink(supervisor_leg, operator(supervisor_leg))
-        hear_from = {(call_leg, supervisor_leg), (agent, supervisor_leg)}
-        if mode in ("whisper", "barge"):
-            hear_from.add((supervisor_leg, agent))
-        if mode == "barge":
-            hear_from.add((supervisor_leg, call_leg))
-        self.edges |= hear_from
-        self.monitors[supervisor_leg] = (call_leg, mode)
+        self.graph.monitor(call_leg, agent_leg, supervisor_leg, mode)
 
     async def unmonitor(self, supervisor_leg: str) -> None:
-        self.monitors.pop(supervisor_leg, None)
-        self.edges = {e for e in self.edges if supervisor_leg not in e}
+        self.graph.unmonitor(supervisor_leg)
 
     async def start_recording(self, leg_id: str, path: Path, dual_channel: bool) -> None:
         leg = self._leg(leg_id)

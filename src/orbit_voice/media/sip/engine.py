@@ -45,8 +45,8 @@ from orbit_voice.media.backend import (
     MediaUnavailable,
     MonitorMode,
 )
+from orbit_voice.media.graph import OPERATOR, AudioGraph, leg_of
 from orbit_voice.media.sip.errors import translate
-from orbit_voice.media.sip.graph import OPERATOR, AudioGraph, leg_of
 from orbit_voice.media.sip.sdp import prefer_codecs
 from orbit_voice.media.sip.tap import LegTap
 from orbit_voice.media.sip.types import SipInvite, TapClosed, TrunkAuth

@@ -1,10 +1,10 @@
-"""Who hears whom on the SIP engine: the simulator's audio rules, kept apart from PJSUA.
+"""Who hears whom: the audio rules every media backend follows.
 
 Parties are leg ids and ``operator(leg)`` (our side of a leg: prompts, hold music, an AI
 agent). ``edges`` holds (speaker, listener) pairs that could hear each other; ``hears`` then
-applies hold, mute and conference mutes exactly as ``media/sim.py`` does. The engine turns
-the result into conference-bridge connections (``links``), so the same rules drive the
-simulator's synthetic audio and the real RTP.
+applies hold, mute and conference mutes. The simulator asks it who hears whom when it
+synthesises recordings and answers tests; the SIP engine turns it into conference-bridge
+connections (``links``), so the same rules drive the simulator's audio and the real RTP.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ OPERATOR = "#operator"
 
 
 def operator(leg_id: str) -> str:
+    """The party on our side of a leg (the app, an AI agent): it hears and speaks to the leg."""
     return f"{leg_id}{OPERATOR}"
 
 
@@ -147,7 +148,7 @@ class AudioGraph:
         return state is not None and state.active
 
     def hears(self, listener: str, speaker: str) -> bool:
-        """Whether ``listener`` hears ``speaker`` right now (the simulator's rules)."""
+        """Whether ``listener`` hears ``speaker`` right now (leg ids, or ``operator(leg)``)."""
         if (speaker, listener) not in self.edges:
             return False
         if not (self._active(listener) and self._active(speaker)):
