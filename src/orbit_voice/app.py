@@ -65,7 +65,9 @@ def create_app(
             speech=speech,
         )
         app.state.runtime = runtime
-        registry.set_sink(CallEventHandler(runtime).handle)
+        lag = app.state.metrics.event_lag
+        handler = CallEventHandler(runtime, lambda kind, s: lag.labels(kind.value).observe(s))
+        registry.set_sink(handler.handle)
         from orbit_voice.media.sip.inbound import install as install_sip_inbound
 
         install_sip_inbound(runtime)  # the SIP engine's INVITEs become inbound calls

@@ -37,6 +37,13 @@ class Metrics:
             ["backend"],
             registry=self.registry,
         )
+        self.event_lag = Histogram(
+            "orbit_media_event_lag_seconds",
+            "From a media backend seeing an event (answer, hangup, key...) to its being applied",
+            ["kind"],
+            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+            registry=self.registry,
+        )
         self.deliveries = Gauge(
             "orbit_webhook_delivery_attempts",
             "Webhook delivery attempts by outcome",

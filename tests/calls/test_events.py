@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from helpers import create_call, create_number, get_call, ts
 from orbit_voice.calls.events import CallEventHandler
@@ -25,20 +26,25 @@ async def ringing_call(api: httpx.AsyncClient, clock: FakeClock) -> dict[str, An
 
 
 async def test_answer_and_hangup_are_dated_when_the_backend_saw_them(
-    api: httpx.AsyncClient, app: Any, clock: FakeClock
+    api: httpx.AsyncClient, app: Any, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     call = await ringing_call(api, clock)
-    handler = CallEventHandler(app.state.runtime)
+    media = app.state.runtime.media  # events reach the app's handler as a backend's do
     seen = ts(call["created_at"]) + timedelta(seconds=3)
     await clock.advance(9)  # the answer waited its turn
 
-    await handler.handle(MediaEvent(call["id"], MediaEventKind.ANSWERED, {}, at=seen))
+    await media.dispatch(MediaEvent(call["id"], MediaEventKind.ANSWERED, {}, at=seen))
     answered = await get_call(api, call["id"])
     assert answered["status"] == "in_progress"
     assert ts(answered["answered_at"]) == seen
+    # How late it took effect is logged and measured.
+    assert "media event answered applied 7.0 s after the backend saw it" in caplog.text
+    metrics = (await api.get("/metrics")).text
+    assert 'orbit_media_event_lag_seconds_bucket{kind="answered",le="5.0"} 0.0' in metrics
+    assert 'orbit_media_event_lag_seconds_bucket{kind="answered",le="10.0"} 1.0' in metrics
 
     hung_up = seen + timedelta(seconds=4)
-    await handler.handle(MediaEvent(call["id"], MediaEventKind.HANGUP, {}, at=hung_up))
+    await media.dispatch(MediaEvent(call["id"], MediaEventKind.HANGUP, {}, at=hung_up))
     ended = await get_call(api, call["id"])
     assert ended["status"] == "completed" and ended["end_reason"] == "far_end_hangup"
     assert ts(ended["ended_at"]) == hung_up

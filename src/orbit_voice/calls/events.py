@@ -7,6 +7,7 @@ and this module moves the call's state, records events and queues webhooks.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,11 +33,26 @@ _FINAL = {
 }
 
 
+# An event applied this long after its backend saw it is logged: calls' times stay right
+# (they are the backend's), but a caller's key or hangup was that late taking effect.
+LAG_WARNING_SECONDS = 1.0
+
+
 class CallEventHandler:
-    def __init__(self, rt: Runtime) -> None:
+    def __init__(
+        self, rt: Runtime, on_lag: Callable[[MediaEventKind, float], None] | None = None
+    ) -> None:
         self.rt = rt
+        self.on_lag = on_lag
 
     async def handle(self, event: MediaEvent) -> None:
+        try:
+            await self._handle(event)
+        finally:
+            if event.at is not None:
+                self._observe_lag(event, event.at)
+
+    async def _handle(self, event: MediaEvent) -> None:
         # A concurrent change to the same call (StaleDataError from the version check) means
         # our read was stale: apply the event again to the fresh row.
         for attempt in range(1, STALE_RETRIES + 1):
@@ -55,6 +71,18 @@ class CallEventHandler:
                     "failed to apply media event %s", event.kind, extra={"call_id": event.leg_id}
                 )
                 return
+
+    def _observe_lag(self, event: MediaEvent, at: datetime) -> None:
+        lag = max(0.0, (self.rt.clock.now() - at).total_seconds())
+        if self.on_lag is not None:
+            self.on_lag(event.kind, lag)
+        if lag > LAG_WARNING_SECONDS:
+            log.warning(
+                "media event %s applied %.1f s after the backend saw it",
+                event.kind,
+                lag,
+                extra={"call_id": event.leg_id},
+            )
 
     async def _handle_once(self, event: MediaEvent) -> None:
         async with self.rt.sessionmaker() as session:
