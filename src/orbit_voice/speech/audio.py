@@ -12,6 +12,7 @@ import av
 import numpy as np
 import numpy.typing as npt
 
+from orbit_voice.media.audio import resample_pcm16
 from orbit_voice.speech.engine import SAMPLE_RATE, Audio
 
 # Container formats /transcribe accepts, as FFmpeg names them.
@@ -33,20 +34,11 @@ def to_float(pcm: Pcm16) -> Audio:
 
 
 def resample(pcm: Pcm16, rate: int, target: int = SAMPLE_RATE) -> Audio:
-    """Band-limited resampling (FFmpeg's swresample) of mono 16-bit PCM to float32."""
-    if pcm.size == 0:
-        return np.zeros(0, dtype=np.float32)
+    """Band-limited resampling (``media.audio.resample_pcm16``) of mono 16-bit PCM to float32."""
     if rate == target:
         return to_float(pcm)
-    resampler = av.AudioResampler(format="s16", layout="mono", rate=target)
-    frame = av.AudioFrame.from_ndarray(
-        np.ascontiguousarray(pcm).reshape(1, -1), format="s16", layout="mono"
-    )
-    frame.sample_rate = rate
-    parts = [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
-    parts += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
-    out = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)
-    return to_float(out.astype(np.int16))
+    out = resample_pcm16(np.ascontiguousarray(pcm, dtype=np.int16).tobytes(), rate, target)
+    return to_float(pcm_from_bytes(out))
 
 
 def upsample_fast(pcm: Pcm16, factor: int = 2) -> Audio:

@@ -14,32 +14,13 @@ import shutil
 import wave
 from pathlib import Path
 
-from orbit_voice.media.audio import write_wav
+from orbit_voice.media.audio import resample_pcm16, write_wav
 from orbit_voice.media.backend import MediaError
 
 
 def voice_for(language: str) -> str:
     """espeak-ng voice name for a BCP-47 tag: en-US -> en-us, fr -> fr."""
     return language.strip().lower().replace("_", "-") or "en-us"
-
-
-def resample(samples: array.array[int], src_rate: int, dst_rate: int) -> array.array[int]:
-    """Linear-interpolation resampling; plenty for speech prompts."""
-    if src_rate == dst_rate or not samples:
-        return samples
-    n_out = max(1, int(len(samples) * dst_rate / src_rate))
-    step = src_rate / dst_rate
-    last = len(samples) - 1
-    out = array.array("h", bytes(2 * n_out))
-    for i in range(n_out):
-        pos = i * step
-        j = int(pos)
-        if j >= last:
-            out[i] = samples[last]
-            continue
-        frac = pos - j
-        out[i] = int(samples[j] + (samples[j + 1] - samples[j]) * frac)
-    return out
 
 
 def _convert(src: Path, dst: Path, rate: int) -> None:
@@ -52,14 +33,15 @@ def _convert(src: Path, dst: Path, rate: int) -> None:
     if channels > 1:
         samples = samples[::channels]
     tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
-    write_wav(tmp, resample(samples, src_rate, rate).tobytes(), 1, rate)
+    write_wav(tmp, resample_pcm16(samples.tobytes(), src_rate, rate), 1, rate)
     tmp.replace(dst)
 
 
 async def render(text: str, language: str, rate: int, cache_dir: Path) -> Path:
     """The prompt as a mono 16-bit WAV at ``rate``, from the cache when it is there."""
     voice = voice_for(language)
-    key = hashlib.sha256(f"{voice}\0{rate}\0{text}".encode()).hexdigest()[:32]
+    # v2: band-limited resampling (v1 renders interpolated, aliased audio).
+    key = hashlib.sha256(f"v2\0{voice}\0{rate}\0{text}".encode()).hexdigest()[:32]
     path = cache_dir / f"{key}.wav"
     if path.exists():
         return path
