@@ -1,5 +1,5 @@
-"""Resampling to the telephone rate: what is above the new Nyquist frequency is filtered out,
-not folded back into the band callers hear."""
+"""Resampling (``resample_pcm16``: call audio to Whisper's rate, uploads and recordings down
+to a call's): what is above the new Nyquist frequency is filtered out, not folded back in."""
 
 from __future__ import annotations
 
@@ -22,9 +22,10 @@ def tones(rate: int, seconds: float, *freqs: float, amplitude: int = 8000) -> by
     return samples.tobytes()
 
 
-def test_espeak_rate_to_a_call_keeps_the_voice_band_and_drops_what_would_alias() -> None:
-    # espeak-ng's 22.05 kHz: a 1 kHz tone (kept) and a 6 kHz one (above 8 kHz's Nyquist: it
-    # would come back as 2 kHz if the samples were only interpolated).
+def test_down_to_a_call_keeps_the_voice_band_and_drops_what_would_alias() -> None:
+    # 22.05 kHz (espeak-ng's rate): a 1 kHz tone (kept) and a 6 kHz one (above 8 kHz's
+    # Nyquist: interpolating the samples, as prompts once were, brings it back at 2 kHz
+    # with 78 % of its amplitude).
     out = array.array("h", resample_pcm16(tones(22050, 1.0, 1000, 6000), 22050, 8000))
     assert abs(len(out) - 8000) <= 16
     body = out[400:-400]  # away from the filter's edges

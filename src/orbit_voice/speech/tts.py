@@ -33,11 +33,14 @@ async def _run(argv: list[str], stdin: bytes) -> bytes:
     return out
 
 
-async def speak_pcm(text: str, *, voice: str = "en-us", words_per_minute: int = 150) -> bytes:
-    """Render ``text`` to 8 kHz mono signed 16-bit little-endian PCM.
+async def speak_pcm(
+    text: str, *, voice: str = "en-us", words_per_minute: int = 150, rate: int = PHONE_RATE
+) -> bytes:
+    """Render ``text`` to mono signed 16-bit little-endian PCM at ``rate`` (8 kHz: a call).
 
     espeak-ng synthesises at 22.05 kHz; sox band-limits and resamples it to the telephone
     rate, so what reaches a call (and the speech recogniser) is narrowband, as on a real line.
+    Interpolating without that filter would fold what is above the line's band back into it.
     """
     espeak, sox = shutil.which("espeak-ng"), shutil.which("sox")
     if espeak is None or sox is None:
@@ -47,7 +50,7 @@ async def speak_pcm(text: str, *, voice: str = "en-us", words_per_minute: int = 
     # The text goes in on stdin, so nothing in it is read as an option. sox's dither (-D off)
     # would add random noise: the same text must always give the same audio.
     wav = await _run([espeak, "--stdout", "-v", voice, "-s", str(words_per_minute)], text.encode())
-    to_phone = ["-t", "raw", "-r", str(PHONE_RATE), "-c", "1", "-b", "16", "-e", "signed-integer"]
+    to_phone = ["-t", "raw", "-r", str(rate), "-c", "1", "-b", "16", "-e", "signed-integer"]
     pcm = await _run([sox, "-q", "-D", "-t", "wav", "-", *to_phone, "-L", "-"], wav)
     if len(pcm) % 2:
         pcm = pcm[:-1]
