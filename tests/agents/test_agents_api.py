@@ -59,6 +59,7 @@ async def test_create_defaults_and_new_fields(api: httpx.AsyncClient) -> None:
         "wrap_up_seconds": 0,
         "sip_uri": None,
         "phone_number": None,
+        "tts_voice_id": None,
         "calls_handled": 0,
         "current_call_id": None,
         "last_call_ended_at": None,

@@ -23,6 +23,8 @@ class Agent(Base):
     # through the org's trunk. The simulator rings a virtual phone and needs neither.
     sip_uri: Mapped[str | None] = mapped_column(String(512), nullable=True)
     phone_number: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # The org's voice clone an AI agent speaks with (``clones``); None: the default voice.
+    tts_voice_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     # The customer call the agent is on (claimed atomically: presence available -> busy).
     current_call_id: Mapped[str | None] = mapped_column(String(40), index=True, nullable=True)
     # For longest_idle: agents who never had a call count as idlest.

@@ -12,6 +12,9 @@ _SIP_URI_DOC = (
     "Human agents: where a live call rings the agent's phone, dialled as-is (not through a "
     "trunk), e.g. sip:alice@pbx.example.com:5060. Wins over phone_number."
 )
+_VOICE_DOC = (
+    "AI agents: a voice clone's id (GET /v1/voice/clones), the voice the agent speaks with."
+)
 _PHONE_DOC = (
     "Human agents: an E.164 number a live call rings through the org's SIP trunk when the "
     "agent has no sip_uri."
@@ -32,6 +35,7 @@ class AgentCreate(Input):
     )
     sip_uri: str | None = Field(default=None, max_length=512, description=_SIP_URI_DOC)
     phone_number: str | None = Field(default=None, max_length=20, description=_PHONE_DOC)
+    tts_voice_id: str | None = Field(default=None, max_length=40, description=_VOICE_DOC)
 
 
 class AgentUpdate(Input):
@@ -42,6 +46,7 @@ class AgentUpdate(Input):
     wrap_up_seconds: int | None = Field(default=None, ge=0, le=3600)
     sip_uri: str | None = Field(default=None, max_length=512, description="null removes it")
     phone_number: str | None = Field(default=None, max_length=20, description="null removes it")
+    tts_voice_id: str | None = Field(default=None, max_length=40, description="null removes it")
 
 
 class AgentStatusIn(Input):
@@ -56,6 +61,7 @@ class AgentOut(Output):
     wrap_up_seconds: int
     sip_uri: str | None
     phone_number: str | None
+    tts_voice_id: str | None
     calls_handled: int
     current_call_id: str | None
     last_call_ended_at: Timestamp | None

@@ -12,6 +12,7 @@ from orbit_voice.api.envelope import Pagination
 from orbit_voice.api.pagination import PageParams, paginate
 from orbit_voice.calls.models import Call
 from orbit_voice.calls.state import record_event
+from orbit_voice.clones.service import require_voice
 from orbit_voice.errors import Conflict, Invalid, not_found
 from orbit_voice.kit.clock import Clock
 from orbit_voice.kit.ids import new_id
@@ -42,6 +43,18 @@ def _phone_number(kind: str, value: str | None) -> str | None:
         ) from exc
 
 
+async def _voice(session: AsyncSession, org_id: str, kind: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if kind != "ai":
+        raise Invalid(
+            "tts_voice_id is the voice an AI agent speaks with; a human agent has their own.",
+            code="field_not_allowed",
+            param="tts_voice_id",
+        )
+    return await require_voice(session, org_id, value)
+
+
 def _human_only(kind: str, field: str) -> None:
     if kind != "human":
         raise Invalid(
@@ -63,6 +76,7 @@ async def create(session: AsyncSession, org_id: str, body: AgentCreate, clock: C
         wrap_up_seconds=body.wrap_up_seconds,
         sip_uri=_sip_uri(body.kind, body.sip_uri),
         phone_number=_phone_number(body.kind, body.phone_number),
+        tts_voice_id=await _voice(session, org_id, body.kind, body.tts_voice_id),
         calls_handled=0,
         created_at=now,
         updated_at=now,
@@ -109,6 +123,8 @@ async def update(
         agent.sip_uri = _sip_uri(agent.kind, body.sip_uri)
     if "phone_number" in given:
         agent.phone_number = _phone_number(agent.kind, body.phone_number)
+    if "tts_voice_id" in given:
+        agent.tts_voice_id = await _voice(session, org_id, agent.kind, body.tts_voice_id)
     agent.updated_at = rt.clock.now()
     if "presence" in given and body.presence is not None:
         await set_status(session, rt, agent, body.presence)

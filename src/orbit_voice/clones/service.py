@@ -15,13 +15,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orbit_voice.api.envelope import Pagination
 from orbit_voice.api.pagination import PageParams, paginate
 from orbit_voice.clones.audio import Analysis, DecodedAudio, UndecodableAudio, analyse, decode
-from orbit_voice.clones.engine import DEFAULT_ENGINE, TtsUnavailable, get_engine
+from orbit_voice.clones.engine import (
+    BASE_VOICE,
+    DEFAULT_ENGINE,
+    DEFAULT_PITCH,
+    DEFAULT_SPEED,
+    TtsUnavailable,
+    get_engine,
+)
 from orbit_voice.clones.exceptions import PayloadTooLarge, UnsupportedMediaType
 from orbit_voice.clones.models import VoiceClone
 from orbit_voice.clones.schemas import MeasurementsOut, SampleOut, VoiceCloneOut
 from orbit_voice.db import after_commit
-from orbit_voice.errors import Invalid, ServiceUnavailable, not_found
+from orbit_voice.errors import Conflict, Invalid, ServiceUnavailable, not_found
 from orbit_voice.kit.ids import new_id
+from orbit_voice.media.backend import TtsVoice
 from orbit_voice.runtime import Runtime
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -192,6 +200,13 @@ async def list_(
 
 async def delete(session: AsyncSession, org_id: str, clone_id: str) -> None:
     clone = await get(session, org_id, clone_id)
+    users = await _users(session, org_id, clone_id)
+    if users:
+        raise Conflict(
+            "Agents or IVR menus speak with this voice; give them another first.",
+            code="voice_in_use",
+            details=users,
+        )
     path = Path(clone.sample_path)
     await session.delete(clone)
     await session.flush()
@@ -216,6 +231,40 @@ async def preview(session: AsyncSession, org_id: str, clone_id: str, text: str) 
 
 
 # -- used by other domains ------------------------------------------------------------
+
+
+async def require_voice(
+    session: AsyncSession, org_id: str, voice_id: str, param: str = "tts_voice_id"
+) -> str:
+    """``voice_id`` when it is one of the org's clones, else 422 naming ``param``."""
+    if await voice_for(session, org_id, voice_id) is None:
+        raise Invalid(f"No voice clone with id '{voice_id}'.", code="voice_not_found", param=param)
+    return voice_id
+
+
+async def _users(session: AsyncSession, org_id: str, voice_id: str) -> dict[str, list[str]]:
+    from orbit_voice.agents.models import Agent
+    from orbit_voice.ivr.models import IvrFlow
+
+    found: dict[str, list[str]] = {}
+    for key, model in (("agent_ids", Agent), ("ivr_ids", IvrFlow)):
+        stmt = select(model.id).where(model.org_id == org_id, model.tts_voice_id == voice_id)
+        ids = sorted(await session.scalars(stmt))
+        if ids:
+            found[key] = ids
+    return found
+
+
+async def tts_voice(session: AsyncSession, org_id: str, voice_id: str | None) -> TtsVoice | None:
+    """The clone ``voice_id`` as the voice a media backend speaks prompts with."""
+    voice = await voice_for(session, org_id, voice_id) if voice_id else None
+    if voice is None:
+        return None
+    return TtsVoice(
+        name=str(voice.get("voice", BASE_VOICE)),
+        pitch=int(voice.get("pitch", DEFAULT_PITCH)),
+        speed=int(voice.get("speed", DEFAULT_SPEED)),
+    )
 
 
 async def voice_for(session: AsyncSession, org_id: str, voice_id: str) -> dict[str, Any] | None:

@@ -18,6 +18,8 @@ class IvrFlow(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     greeting: Mapped[str] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(35))
+    # The org's voice clone the greeting is spoken with (``clones``); None: the default voice.
+    tts_voice_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     # {"options": [{"key", "action", "target"}]}
     menu: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     timeout_seconds: Mapped[int] = mapped_column(Integer)

@@ -12,15 +12,18 @@ does not change a menu a caller is already listening to.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orbit_voice.calls.models import Call
 from orbit_voice.calls.state import record_event
+from orbit_voice.clones.service import tts_voice
 from orbit_voice.errors import Invalid
 from orbit_voice.ivr.models import IvrFlow
 from orbit_voice.ivr.service import find
+from orbit_voice.media.backend import TtsVoice
 from orbit_voice.routing import gather
 from orbit_voice.routing.models import CallGather
 from orbit_voice.runtime import Runtime
@@ -29,11 +32,12 @@ KIND = "ivr"
 BARGE_IN = True  # a key cuts the menu short
 
 
-def _snapshot(flow: IvrFlow) -> dict[str, Any]:
+def _snapshot(flow: IvrFlow, voice: TtsVoice | None) -> dict[str, Any]:
     return {
         "id": flow.id,
         "greeting": flow.greeting,
         "language": flow.language,
+        "voice": None if voice is None else asdict(voice),
         "options": list(flow.menu.get("options", [])),
         "timeout_seconds": flow.timeout_seconds,
         "max_retries": flow.max_retries,
@@ -48,20 +52,22 @@ async def start(session: AsyncSession, rt: Runtime, call: Call, ivr_id: str) -> 
         raise Invalid(f"No IVR flow with id '{ivr_id}'.", code="ivr_not_found")
     if call.ivr_id is None:
         call.ivr_id = flow.id
+    voice = await tts_voice(session, call.org_id, flow.tts_voice_id)
     g = await gather.begin(
         session,
         call,
         KIND,
         rt.clock.now(),
         ref_id=flow.id,
-        state={"flow": _snapshot(flow), "retries": 0},
+        state={"flow": _snapshot(flow, voice), "retries": 0},
     )
     await _prompt(session, rt, call, g)
 
 
 async def _prompt(session: AsyncSession, rt: Runtime, call: Call, g: CallGather) -> None:
     flow = g.state["flow"]
-    await rt.media.get(call.backend).play(call.id, flow["greeting"], flow["language"])
+    voice = TtsVoice(**flow["voice"]) if flow.get("voice") else None
+    await rt.media.get(call.backend).play(call.id, flow["greeting"], flow["language"], voice)
     await record_event(
         session,
         call,

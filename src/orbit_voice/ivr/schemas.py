@@ -38,6 +38,11 @@ class IvrCreate(Input):
     name: str = Field(min_length=1, max_length=200)
     greeting: str = Field(min_length=1, max_length=2000, description="Text spoken on connect")
     language: str = Field(default="en-US", pattern=_BCP47, max_length=35)
+    tts_voice_id: str | None = Field(
+        default=None,
+        max_length=40,
+        description="A voice clone's id (GET /v1/voice/clones): the greeting's voice",
+    )
     menu: Menu
     timeout_seconds: int = Field(default=10, ge=1, le=120)
     max_retries: int = Field(default=3, ge=0, le=10)
@@ -51,6 +56,7 @@ class IvrUpdate(Input):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     greeting: str | None = Field(default=None, min_length=1, max_length=2000)
     language: str | None = Field(default=None, pattern=_BCP47, max_length=35)
+    tts_voice_id: str | None = Field(default=None, max_length=40, description="null removes it")
     menu: Menu | None = None
     timeout_seconds: int | None = Field(default=None, ge=1, le=120)
     max_retries: int | None = Field(default=None, ge=0, le=10)
@@ -74,6 +80,7 @@ class IvrOut(Output):
     status: str
     greeting: str
     language: str
+    tts_voice_id: str | None
     menu: MenuOut
     options_count: int
     timeout_seconds: int

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orbit_voice.api.envelope import Pagination
 from orbit_voice.api.pagination import PageParams, paginate
+from orbit_voice.clones.service import require_voice
 from orbit_voice.errors import Conflict, Invalid, not_found
 from orbit_voice.ivr.models import IvrFlow
 from orbit_voice.ivr.schemas import IvrCreate, IvrOut, IvrUpdate, MenuOption, MenuOut
@@ -25,6 +26,7 @@ def to_out(flow: IvrFlow) -> IvrOut:
         status=flow.status,
         greeting=flow.greeting,
         language=flow.language,
+        tts_voice_id=flow.tts_voice_id,
         menu=MenuOut.model_validate({"options": options}),
         options_count=len(options),
         timeout_seconds=flow.timeout_seconds,
@@ -69,6 +71,10 @@ async def _fallback(
     )
 
 
+async def _voice(session: AsyncSession, org_id: str, voice_id: str | None) -> str | None:
+    return None if voice_id is None else await require_voice(session, org_id, voice_id)
+
+
 async def create(session: AsyncSession, org_id: str, body: IvrCreate, clock: Clock) -> IvrFlow:
     menu = await _menu(session, org_id, body.menu.options)
     fallback_target = await _fallback(session, org_id, body.fallback_action, body.fallback_target)
@@ -80,6 +86,7 @@ async def create(session: AsyncSession, org_id: str, body: IvrCreate, clock: Clo
         status="active",
         greeting=body.greeting,
         language=body.language,
+        tts_voice_id=await _voice(session, org_id, body.tts_voice_id),
         menu=menu,
         timeout_seconds=body.timeout_seconds,
         max_retries=body.max_retries,
@@ -124,6 +131,8 @@ async def update(
             if value is None:
                 raise Invalid(f"{field} cannot be null.", param=field)
             setattr(flow, field, value)
+    if "tts_voice_id" in sent:
+        flow.tts_voice_id = await _voice(session, org_id, body.tts_voice_id)
     if "menu" in sent:
         if body.menu is None:
             raise Invalid("menu cannot be null.", param="menu")

@@ -69,6 +69,16 @@ EventSink = Callable[[MediaEvent], Awaitable[None]]
 
 
 @dataclass(frozen=True)
+class TtsVoice:
+    """A voice to speak prompts with (a voice clone's espeak-ng parameters): the espeak-ng
+    voice with its variant (``en-us+f3``), pitch 0..99 and speed in words per minute."""
+
+    name: str
+    pitch: int
+    speed: int
+
+
+@dataclass(frozen=True)
 class AudioFrame:
     """Audio a connected leg carried, for live transcription: ``speaker`` is ``caller`` (the
     far end) or ``agent`` (our side); ``pcm`` is mono signed 16-bit little-endian at ``rate``
@@ -175,8 +185,10 @@ class MediaBackend(Protocol):
 
     async def send_dtmf(self, leg_id: str, digits: str) -> None: ...
 
-    async def play(self, leg_id: str, text: str, language: str) -> None:
-        """Speak ``text`` to the leg (text to speech)."""
+    async def play(
+        self, leg_id: str, text: str, language: str, voice: TtsVoice | None = None
+    ) -> None:
+        """Speak ``text`` to the leg (text to speech), in ``voice`` (a clone's) if given."""
 
     async def bridge(self, leg_a: str, leg_b: str) -> None:
         """Connect two legs' audio both ways."""

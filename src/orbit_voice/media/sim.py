@@ -27,6 +27,7 @@ from orbit_voice.media.backend import (
     MonitorMode,
     OriginateRequest,
     RecordingResult,
+    TtsVoice,
 )
 from orbit_voice.media.graph import AudioGraph, Room
 
@@ -99,6 +100,7 @@ class SimLeg:
     timeline: list[tuple[datetime, bool, bool]] = field(default_factory=list)
     dtmf_sent: list[str] = field(default_factory=list)
     played: list[str] = field(default_factory=list)
+    voices: list[TtsVoice | None] = field(default_factory=list)  # each played text's voice
     bridged_to: set[str] = field(default_factory=set)
     recording: _Recording | None = None
     audio: tuple[Path, bool] | None = None  # (file, loop) being played to the leg
@@ -307,8 +309,12 @@ class SimBackend:
         for digit in digits:
             await self._emit(leg_id, MediaEventKind.DTMF, digit=digit)
 
-    async def play(self, leg_id: str, text: str, language: str) -> None:
-        self._leg(leg_id).played.append(text)
+    async def play(
+        self, leg_id: str, text: str, language: str, voice: TtsVoice | None = None
+    ) -> None:
+        leg = self._leg(leg_id)
+        leg.played.append(text)
+        leg.voices.append(voice)
 
     async def bridge(self, leg_a: str, leg_b: str) -> None:
         a, b = self._leg(leg_a), self._leg(leg_b)

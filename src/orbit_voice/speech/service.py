@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orbit_voice.calls.models import Call
 from orbit_voice.errors import Conflict, Forbidden, ServiceUnavailable
+from orbit_voice.media.backend import TtsVoice
 from orbit_voice.media.sim import SimBackend, SpeechSegment
 from orbit_voice.orgs.service import AuthContext
 from orbit_voice.runtime import Runtime
@@ -42,11 +43,31 @@ def _require_connected(call: Call) -> None:
         )
 
 
-async def say(rt: Runtime, auth: AuthContext, call: Call, speaker: str, text: str) -> SpeechSegment:
+async def say(
+    session: AsyncSession, rt: Runtime, auth: AuthContext, call: Call, speaker: str, text: str
+) -> SpeechSegment:
+    """``text`` spoken into the call as ``speaker``. The agent's side of a call with an AI
+    agent that has a voice clone speaks in that voice."""
     sim = simulator(rt, auth)
     _require_connected(call)
-    pcm = await speak_pcm(text, voice=rt.settings.tts_voice)
+    voice = await _agent_voice(session, call) if speaker == "agent" else None
+    if voice is None:
+        pcm = await speak_pcm(text, voice=rt.settings.tts_voice)
+    else:
+        pcm = await speak_pcm(
+            text, voice=voice.name, words_per_minute=voice.speed, pitch=voice.pitch
+        )
     return await sim.speak(call.id, speaker, pcm)
+
+
+async def _agent_voice(session: AsyncSession, call: Call) -> TtsVoice | None:
+    from orbit_voice.agents.models import Agent
+    from orbit_voice.clones.service import tts_voice
+
+    agent = await session.get(Agent, call.agent_id) if call.agent_id else None
+    if agent is None or agent.kind != "ai":
+        return None
+    return await tts_voice(session, call.org_id, agent.tts_voice_id)
 
 
 async def set_network(

@@ -61,7 +61,7 @@ async def speak(
 ) -> Envelope[SpeechOut]:
     service.simulator(rt, auth)
     call = await calls.get(session, auth.org_id, call_id)
-    segment = await service.say(rt, auth, call, body.speaker, body.text)
+    segment = await service.say(session, rt, auth, call, body.speaker, body.text)
     return ok(
         request,
         SpeechOut(

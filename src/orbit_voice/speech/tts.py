@@ -34,7 +34,12 @@ async def _run(argv: list[str], stdin: bytes) -> bytes:
 
 
 async def speak_pcm(
-    text: str, *, voice: str = "en-us", words_per_minute: int = 150, rate: int = PHONE_RATE
+    text: str,
+    *,
+    voice: str = "en-us",
+    words_per_minute: int = 150,
+    pitch: int | None = None,
+    rate: int = PHONE_RATE,
 ) -> bytes:
     """Render ``text`` to mono signed 16-bit little-endian PCM at ``rate`` (8 kHz: a call).
 
@@ -49,7 +54,10 @@ async def speak_pcm(
         )
     # The text goes in on stdin, so nothing in it is read as an option. sox's dither (-D off)
     # would add random noise: the same text must always give the same audio.
-    wav = await _run([espeak, "--stdout", "-v", voice, "-s", str(words_per_minute)], text.encode())
+    args = ["--stdout", "-v", voice, "-s", str(words_per_minute)]
+    if pitch is not None:  # 0..99; espeak-ng's default is 50
+        args += ["-p", str(pitch)]
+    wav = await _run([espeak, *args], text.encode())
     to_phone = ["-t", "raw", "-r", str(rate), "-c", "1", "-b", "16", "-e", "signed-integer"]
     pcm = await _run([sox, "-q", "-D", "-t", "wav", "-", *to_phone, "-L", "-"], wav)
     if len(pcm) % 2:

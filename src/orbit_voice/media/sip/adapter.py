@@ -35,6 +35,7 @@ from orbit_voice.media.backend import (
     MonitorMode,
     OriginateRequest,
     RecordingResult,
+    TtsVoice,
 )
 from orbit_voice.media.sip.types import SipInvite, TapClosed, TrunkAuth
 
@@ -350,12 +351,14 @@ class SipBackend:
 
     # -- audio -----------------------------------------------------------------------
 
-    async def play(self, leg_id: str, text: str, language: str) -> None:
+    async def play(
+        self, leg_id: str, text: str, language: str, voice: TtsVoice | None = None
+    ) -> None:
         from orbit_voice.media.sip import tts
         from orbit_voice.media.sip.engine import Engine
 
         rate = await self._run(Engine.codec_rate, leg_id)
-        path = await tts.render(text, language, rate, self.cache_dir / "tts")
+        path = await tts.render(text, language, rate, self.cache_dir / "tts", voice)
         await self._run(Engine.play_prompt, leg_id, path, tts.wav_seconds(path))
 
     async def play_audio(self, leg_id: str, path: Path, loop: bool) -> None:

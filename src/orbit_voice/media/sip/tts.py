@@ -14,11 +14,11 @@ import wave
 from pathlib import Path
 
 from orbit_voice.media.audio import write_wav
-from orbit_voice.media.backend import MediaError
+from orbit_voice.media.backend import MediaError, TtsVoice
 from orbit_voice.speech.tts import TtsUnavailable, speak_pcm
 
-# espeak-ng's own default pace, which prompts have always had.
-WORDS_PER_MINUTE = 175
+# espeak-ng's own default pace (words per minute), which prompts have always had.
+WPM = 175
 
 
 def voice_for(language: str) -> str:
@@ -26,18 +26,23 @@ def voice_for(language: str) -> str:
     return language.strip().lower().replace("_", "-") or "en-us"
 
 
-async def render(text: str, language: str, rate: int, cache_dir: Path) -> Path:
-    """The prompt as a mono 16-bit WAV at ``rate``, from the cache when it is there."""
-    voice = voice_for(language)
+async def render(
+    text: str, language: str, rate: int, cache_dir: Path, voice: TtsVoice | None = None
+) -> Path:
+    """The prompt as a mono 16-bit WAV at ``rate``, from the cache when it is there; in
+    ``voice`` (a clone's espeak-ng parameters) if given, else the language's default voice."""
+    name, pitch, speed = (
+        (voice.name, voice.pitch, voice.speed) if voice else (voice_for(language), None, WPM)
+    )
     # v2: band-limited resampling (v1 renders were interpolated, aliased audio).
-    key = hashlib.sha256(f"v2\0{voice}\0{rate}\0{text}".encode()).hexdigest()[:32]
-    path = cache_dir / f"{key}.wav"
+    key = hashlib.sha256(f"v2\0{name}\0{pitch}\0{speed}\0{rate}\0{text}".encode())
+    path = cache_dir / f"{key.hexdigest()[:32]}.wav"
     if path.exists():
         return path
     try:
-        pcm = await speak_pcm(text, voice=voice, words_per_minute=WORDS_PER_MINUTE, rate=rate)
+        pcm = await speak_pcm(text, voice=name, words_per_minute=speed, pitch=pitch, rate=rate)
     except TtsUnavailable as exc:
-        raise MediaError(exc.message, code="tts_failed", details={"voice": voice}) from exc
+        raise MediaError(exc.message, code="tts_failed", details={"voice": name}) from exc
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     await asyncio.to_thread(write_wav, tmp, pcm, 1, rate)
     tmp.replace(path)
