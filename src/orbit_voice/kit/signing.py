@@ -25,4 +25,6 @@ def url_signature(secret: str, path: str, expires: int) -> str:
 
 
 def verify_url_signature(secret: str, path: str, expires: int, signature: str) -> bool:
-    return hmac.compare_digest(url_signature(secret, path, expires), signature)
+    # As bytes: compare_digest refuses str with non-ASCII characters, and a URL can carry any.
+    expected = url_signature(secret, path, expires).encode()
+    return hmac.compare_digest(expected, signature.encode("utf-8", "surrogatepass"))
