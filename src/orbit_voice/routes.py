@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from orbit_voice.agents.router import router as agents
+from orbit_voice.api.envelope import ERROR_RESPONSES
 from orbit_voice.calendars.router import router as calendars
 from orbit_voice.calls.router import recording_files
 from orbit_voice.calls.router import router as calls
@@ -26,7 +27,8 @@ from orbit_voice.voicemail.router import boxes as voicemail_boxes
 from orbit_voice.voicemail.router import messages as voicemail_messages
 from orbit_voice.webhooks.router import router as webhooks
 
-api_router = APIRouter(prefix="/v1/voice")
+# Every operation documents the error envelope it can answer with.
+api_router = APIRouter(prefix="/v1/voice", responses=ERROR_RESPONSES)
 for _router in (calls, recording_files, numbers, agents, simulator, webhooks):
     api_router.include_router(_router)
 

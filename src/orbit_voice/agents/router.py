@@ -7,10 +7,10 @@ from fastapi import APIRouter, Depends, Request, Response
 from orbit_voice.agents import service
 from orbit_voice.agents.schemas import AgentCreate, AgentOut, AgentStatusIn, AgentUpdate
 from orbit_voice.api.deps import ClockDep, ReadAuth, RuntimeDep, SessionDep, WriteAuth
-from orbit_voice.api.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok, page
+from orbit_voice.api.envelope import Envelope, ListEnvelope, ok, page
 from orbit_voice.api.pagination import PageParams, page_params
 
-router = APIRouter(prefix="/agents", tags=["agents"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/agents", tags=["agents"])
 
 
 @router.post("", status_code=201, summary="Create an agent")

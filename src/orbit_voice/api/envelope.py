@@ -84,10 +84,14 @@ def error_response(
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorEnvelope, "description": desc}
     for code, desc in {
+        400: "The body is not valid JSON",
         401: "Missing, unknown or revoked API key",
-        403: "The key lacks the scope this endpoint needs",
+        403: "The key lacks the scope this endpoint needs (or a URL's signature is not valid)",
         404: "No such resource in your organisation",
         409: "The resource is in a state that does not allow this",
+        413: "The upload is too large",
+        415: "The upload is not a format this endpoint takes",
         422: "Invalid input; `error.param` names the field",
+        503: "A service this needs (the media engine, text to speech) is not available",
     }.items()
 }

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from orbit_voice.api.deps import ClockDep, ReadAuth, SessionDep, WriteAuth
-from orbit_voice.api.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok, page
+from orbit_voice.api.envelope import Envelope, ListEnvelope, ok, page
 from orbit_voice.api.pagination import PageParams, page_params
 from orbit_voice.calendars import service
 from orbit_voice.calendars.schemas import (
@@ -18,7 +18,7 @@ from orbit_voice.calendars.schemas import (
 from orbit_voice.errors import Invalid
 from orbit_voice.kit.timeutil import parse_iso
 
-router = APIRouter(prefix="/calendars", tags=["calendars"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/calendars", tags=["calendars"])
 Page = Annotated[PageParams, Depends(page_params)]
 
 

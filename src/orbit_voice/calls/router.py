@@ -7,7 +7,7 @@ from fastapi.responses import FileResponse
 
 from orbit_voice import signed_urls
 from orbit_voice.api.deps import ReadAuth, RuntimeDep, SessionDep, WriteAuth
-from orbit_voice.api.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok, page
+from orbit_voice.api.envelope import Envelope, ListEnvelope, ok, page
 from orbit_voice.api.pagination import PageParams, page_params
 from orbit_voice.calls import recordings, service
 from orbit_voice.calls.schemas import (
@@ -23,7 +23,7 @@ from orbit_voice.calls.schemas import (
     WarmTransferIn,
 )
 
-router = APIRouter(prefix="/calls", tags=["calls"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/calls", tags=["calls"])
 recording_files = APIRouter(tags=["recordings"])
 Page = Annotated[PageParams, Depends(page_params)]
 

@@ -7,13 +7,13 @@ from starlette.datastructures import UploadFile
 from starlette.types import Message
 
 from orbit_voice.api.deps import ReadAuth, RuntimeDep, SessionDep, WriteAuth
-from orbit_voice.api.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok, page
+from orbit_voice.api.envelope import Envelope, ListEnvelope, ok, page
 from orbit_voice.api.pagination import PageParams, page_params
 from orbit_voice.clones import service
 from orbit_voice.clones.exceptions import UnsupportedMediaType
 from orbit_voice.clones.schemas import PreviewIn, VoiceCloneOut
 
-router = APIRouter(prefix="/clones", tags=["voice-clones"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/clones", tags=["voice-clones"])
 
 # Room for the multipart framing and the name field around a maximal sample.
 _BODY_SLACK = 64 * 1024

@@ -7,7 +7,7 @@ from fastapi.responses import FileResponse
 
 from orbit_voice import signed_urls
 from orbit_voice.api.deps import ReadAuth, RuntimeDep, SessionDep, WriteAuth
-from orbit_voice.api.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok, page
+from orbit_voice.api.envelope import Envelope, ListEnvelope, ok, page
 from orbit_voice.api.pagination import PageParams, page_params
 from orbit_voice.conferences import recordings, service
 from orbit_voice.conferences.schemas import (
@@ -21,7 +21,7 @@ from orbit_voice.conferences.schemas import (
 )
 from orbit_voice.conferences.views import conference_out, conference_outs, participant_out
 
-router = APIRouter(prefix="/conferences", tags=["conferences"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/conferences", tags=["conferences"])
 recording_files = APIRouter(tags=["conferences"])
 Page = Annotated[PageParams, Depends(page_params)]
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from orbit_voice.api.deps import ReadAuth, RuntimeDep, SessionDep, WriteAuth
-from orbit_voice.api.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok, page
+from orbit_voice.api.envelope import Envelope, ListEnvelope, ok, page
 from orbit_voice.api.pagination import PageParams, page_params
 from orbit_voice.calls import service as calls
 from orbit_voice.intelligence import service
@@ -19,7 +19,7 @@ from orbit_voice.kit.buckets import Bucket
 from orbit_voice.quality.router import From, To
 from orbit_voice.speech.service import speech_of
 
-router = APIRouter(tags=["intelligence"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["intelligence"])
 Page = Annotated[PageParams, Depends(page_params)]
 
 

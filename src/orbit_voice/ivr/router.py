@@ -5,12 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from orbit_voice.api.deps import ClockDep, ReadAuth, SessionDep, WriteAuth
-from orbit_voice.api.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok, page
+from orbit_voice.api.envelope import Envelope, ListEnvelope, ok, page
 from orbit_voice.api.pagination import PageParams, page_params
 from orbit_voice.ivr import service
 from orbit_voice.ivr.schemas import IvrCreate, IvrOut, IvrUpdate
 
-router = APIRouter(prefix="/ivr", tags=["ivr"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/ivr", tags=["ivr"])
 Page = Annotated[PageParams, Depends(page_params)]
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from orbit_voice.api.deps import MonitorAuth, RuntimeDep, SessionDep
-from orbit_voice.api.envelope import ERROR_RESPONSES, Envelope, ok
+from orbit_voice.api.envelope import Envelope, ok
 from orbit_voice.calls import service as calls
 from orbit_voice.monitoring import service
 from orbit_voice.monitoring.schemas import MonitorIn, MonitoringSnapshot, MonitorOut
 from orbit_voice.monitoring.snapshot import snapshot
 
-router = APIRouter(tags=["monitoring"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["monitoring"])
 
 
 def _mode_verb(mode: str, summary: str) -> None:

@@ -7,13 +7,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AfterValidator
 
 from orbit_voice.api.deps import ReadAuth, RuntimeDep, SessionDep
-from orbit_voice.api.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok, page
+from orbit_voice.api.envelope import Envelope, ListEnvelope, ok, page
 from orbit_voice.api.pagination import PageParams, page_params
 from orbit_voice.kit.buckets import Bucket
 from orbit_voice.quality import service
 from orbit_voice.quality.schemas import CallQualityOut, QualityRollupOut
 
-router = APIRouter(tags=["quality"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["quality"])
 Page = Annotated[PageParams, Depends(page_params)]
 
 

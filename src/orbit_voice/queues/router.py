@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from orbit_voice.api.deps import ReadAuth, RuntimeDep, SessionDep, WriteAuth
-from orbit_voice.api.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok, page
+from orbit_voice.api.envelope import Envelope, ListEnvelope, ok, page
 from orbit_voice.api.pagination import PageParams, page_params
 from orbit_voice.queues import service
 from orbit_voice.queues.schemas import (
@@ -17,7 +17,7 @@ from orbit_voice.queues.schemas import (
     QueueUpdate,
 )
 
-router = APIRouter(prefix="/queues", tags=["queues"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/queues", tags=["queues"])
 
 
 @router.post("", status_code=201, summary="Create a queue")

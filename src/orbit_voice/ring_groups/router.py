@@ -5,12 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from orbit_voice.api.deps import ReadAuth, RuntimeDep, SessionDep, WriteAuth
-from orbit_voice.api.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok, page
+from orbit_voice.api.envelope import Envelope, ListEnvelope, ok, page
 from orbit_voice.api.pagination import PageParams, page_params
 from orbit_voice.ring_groups import service
 from orbit_voice.ring_groups.schemas import RingGroupCreate, RingGroupOut, RingGroupUpdate
 
-router = APIRouter(prefix="/ring-groups", tags=["ring groups"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/ring-groups", tags=["ring groups"])
 
 
 @router.post("", status_code=201, summary="Create a ring group")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from orbit_voice.api.deps import RuntimeDep, SessionDep, WriteAuth
-from orbit_voice.api.envelope import ERROR_RESPONSES, Envelope, ok
+from orbit_voice.api.envelope import Envelope, ok
 from orbit_voice.calls import service as calls
 from orbit_voice.calls.schemas import CallDetail, InboundIn, SimDtmfIn
 from orbit_voice.errors import Conflict, Forbidden
@@ -13,7 +13,7 @@ from orbit_voice.media.sim import SimBackend
 from orbit_voice.orgs.service import AuthContext
 from orbit_voice.runtime import Runtime
 
-router = APIRouter(prefix="/simulator", tags=["simulator"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/simulator", tags=["simulator"])
 
 
 def _sim(rt: Runtime, auth: AuthContext) -> SimBackend:

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from orbit_voice.api.deps import ReadAuth, RuntimeDep, SessionDep, WriteAuth
-from orbit_voice.api.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok, page
+from orbit_voice.api.envelope import Envelope, ListEnvelope, ok, page
 from orbit_voice.api.pagination import PageParams, page_params
 from orbit_voice.sip_credentials import service
 from orbit_voice.sip_credentials.schemas import (
@@ -15,7 +15,7 @@ from orbit_voice.sip_credentials.schemas import (
     SipCredentialWithPassword,
 )
 
-router = APIRouter(prefix="/sip-credentials", tags=["sip-credentials"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/sip-credentials", tags=["sip-credentials"])
 
 
 @router.post(

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from orbit_voice.api.deps import RuntimeDep, SessionDep, WriteAuth, api_key_header
-from orbit_voice.api.envelope import ERROR_RESPONSES, Envelope, ok
+from orbit_voice.api.envelope import Envelope, ok
 from orbit_voice.calls import service as calls
 from orbit_voice.calls.schemas import CallOut
 from orbit_voice.errors import Forbidden, Unauthorized
@@ -14,7 +14,7 @@ from orbit_voice.orgs.service import AuthContext, authenticate
 from orbit_voice.softphone import service
 from orbit_voice.softphone.schemas import DialIn, TokenCreate, TokenOut
 
-router = APIRouter(prefix="/softphone", tags=["softphone"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/softphone", tags=["softphone"])
 bearer = HTTPBearer(auto_error=False, description="A softphone token from /softphone/token")
 
 

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Request
 from pydantic import Field
 
 from orbit_voice.api.deps import RuntimeDep, SessionDep, WriteAuth
-from orbit_voice.api.envelope import ERROR_RESPONSES, Envelope, ok
+from orbit_voice.api.envelope import Envelope, ok
 from orbit_voice.api.schemas import Input, Output, Timestamp
 from orbit_voice.calls import service as calls
 from orbit_voice.speech import service
 
-router = APIRouter(prefix="/simulator", tags=["simulator"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/simulator", tags=["simulator"])
 
 
 class SpeechIn(Input):

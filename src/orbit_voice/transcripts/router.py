@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Request, Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from orbit_voice.api.deps import ReadAuth, RuntimeDep, SessionDep, WriteAuth
-from orbit_voice.api.envelope import ERROR_RESPONSES, Envelope, ok
+from orbit_voice.api.envelope import Envelope, ok
 from orbit_voice.calls import repository as calls_repo
 from orbit_voice.calls import service as calls
 from orbit_voice.calls.state import TERMINAL
@@ -19,7 +19,7 @@ from orbit_voice.speech.service import speech_of
 from orbit_voice.transcripts import service
 from orbit_voice.transcripts.schemas import TranscribeAccepted, TranscribeIn, TranscriptOut
 
-router = APIRouter(tags=["transcripts"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["transcripts"])
 
 # Subscribers also re-read the database this often, so chunks written by another process
 # (or a missed wake-up) still arrive.

@@ -5,12 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from orbit_voice.api.deps import ClockDep, ReadAuth, RuntimeDep, SessionDep, WriteAuth
-from orbit_voice.api.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok, page
+from orbit_voice.api.envelope import Envelope, ListEnvelope, ok, page
 from orbit_voice.api.pagination import PageParams, page_params
 from orbit_voice.trunks import service
 from orbit_voice.trunks.schemas import TrunkCreate, TrunkOut, TrunkUpdate
 
-router = APIRouter(prefix="/sip-trunks", tags=["sip-trunks"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/sip-trunks", tags=["sip-trunks"])
 
 
 @router.post("", status_code=201, summary="Create a SIP trunk")

@@ -7,7 +7,7 @@ from fastapi.responses import FileResponse
 
 from orbit_voice import signed_urls
 from orbit_voice.api.deps import ClockDep, ReadAuth, RuntimeDep, SessionDep, WriteAuth
-from orbit_voice.api.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok, page
+from orbit_voice.api.envelope import Envelope, ListEnvelope, ok, page
 from orbit_voice.api.pagination import PageParams, page_params
 from orbit_voice.voicemail import service
 from orbit_voice.voicemail.schemas import (
@@ -19,8 +19,8 @@ from orbit_voice.voicemail.schemas import (
     MessageStatus,
 )
 
-boxes = APIRouter(prefix="/voicemail", tags=["voicemail"], responses=ERROR_RESPONSES)
-messages = APIRouter(prefix="/voicemails", tags=["voicemail"], responses=ERROR_RESPONSES)
+boxes = APIRouter(prefix="/voicemail", tags=["voicemail"])
+messages = APIRouter(prefix="/voicemails", tags=["voicemail"])
 Page = Annotated[PageParams, Depends(page_params)]
 
 

@@ -6,13 +6,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 
 from orbit_voice.api.deps import ReadAuth, SessionDep, WriteAuth
-from orbit_voice.api.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok, page
+from orbit_voice.api.envelope import Envelope, ListEnvelope, ok, page
 from orbit_voice.api.pagination import PageParams, page_params, paginate
 from orbit_voice.orgs.service import get_org, new_webhook_secret
 from orbit_voice.webhooks.models import WebhookAttempt, WebhookEvent
 from orbit_voice.webhooks.schemas import AttemptOut, DeliveryOut, WebhookSecretOut
 
-router = APIRouter(tags=["webhooks"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["webhooks"])
 
 
 @router.get("/webhook-secret", summary="The secret your webhooks are signed with")
