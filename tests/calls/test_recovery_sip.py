@@ -135,12 +135,16 @@ async def test_a_killed_server_ends_its_call_and_keeps_the_recording_when_it_sta
         assert (await api.post("/v1/voice/sip-trunks", json=trunk)).status_code == 201
         assert (await api.post("/v1/voice/numbers", json={"number": CALLER_ID})).status_code == 201
         body = {"to": "+14155552671", "from": CALLER_ID, "record": True}
+        clock = asyncio.get_running_loop().time
+        dialled = clock()
         r = await api.post("/v1/voice/calls", json=body)
         assert r.status_code == 201, r.text
         call_id = r.json()["data"]["id"]
         await wait_status(api, call_id, "in_progress")
+        answered = clock()  # the recorder started in between (with the answer)
         await asyncio.sleep(3)  # the phone's 440 Hz tone is recorded
         proc.kill()  # SIGKILL: nothing is shut down, no BYE, no file closed
+        killed = clock()
         proc.wait(5)
 
     async with (
@@ -151,7 +155,8 @@ async def test_a_killed_server_ends_its_call_and_keeps_the_recording_when_it_sta
         assert (call["status"], call["end_reason"]) == ("completed", "server_restart")
         rec = (await api.get(f"/v1/voice/calls/{call_id}/recording")).json()["data"]
         assert (rec["status"], rec["format"], rec["channels"]) == ("completed", "mp3", 2)
-        assert 2.0 < rec["duration_seconds"] < 4.5, rec
+        # Up to 8 KB per file may still have sat in the recorder's buffers (0.5 s at 8 kHz).
+        assert killed - answered - 0.75 < rec["duration_seconds"] <= killed - dialled, rec
         audio = await api.get(rec["signed_url"])
         assert audio.status_code == 200 and audio.headers["content-type"] == "audio/mpeg"
     (left, right), rate = decode_mp3(audio.content, 2)

@@ -50,7 +50,7 @@ async def greeted(api: httpx.AsyncClient, phones: Any, **ivr: Any) -> float:
     assert r.status_code == 201, r.text
     call_id = r.json()["data"]["id"]
     await wait_status(api, call_id, "in_progress")
-    await asyncio.sleep(5)  # the greeting is about 4 s
+    await asyncio.sleep(6)  # the greeting is about 4 s
     await api.post(f"/v1/voice/calls/{call_id}/hangup")
     measured = analyse(decode(await phone.quit())).pitch_hz
     assert measured is not None
