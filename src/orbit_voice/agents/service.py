@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,27 +22,21 @@ from orbit_voice.kit.phone import normalize_e164
 from orbit_voice.kit.sipuri import normalize_sip_uri
 from orbit_voice.runtime import Runtime
 
+_CONTACTS: dict[str, Callable[[str], str]] = {
+    "sip_uri": normalize_sip_uri,
+    "phone_number": normalize_e164,
+}
 
-def _sip_uri(kind: str, value: str | None) -> str | None:
+
+def _contact(kind: str, field: str, value: str | None) -> str | None:
+    """A human agent's ``sip_uri`` or ``phone_number``, normalized; 422 naming it if bad."""
     if value is None:
         return None
-    _human_only(kind, "sip_uri")
+    _human_only(kind, field)
     try:
-        return normalize_sip_uri(value)
+        return _CONTACTS[field](value)
     except ValueError as exc:
-        raise Invalid(f"sip_uri {exc}.", code="invalid_sip_uri", param="sip_uri") from exc
-
-
-def _phone_number(kind: str, value: str | None) -> str | None:
-    if value is None:
-        return None
-    _human_only(kind, "phone_number")
-    try:
-        return normalize_e164(value)
-    except ValueError as exc:
-        raise Invalid(
-            f"phone_number {exc}.", code="invalid_phone_number", param="phone_number"
-        ) from exc
+        raise Invalid(f"{field} {exc}.", code=f"invalid_{field}", param=field) from exc
 
 
 async def _voice(session: AsyncSession, org_id: str, kind: str, value: str | None) -> str | None:
@@ -74,8 +70,8 @@ async def create(session: AsyncSession, org_id: str, body: AgentCreate, clock: C
         kind=body.kind,
         presence=presence_,
         wrap_up_seconds=body.wrap_up_seconds,
-        sip_uri=_sip_uri(body.kind, body.sip_uri),
-        phone_number=_phone_number(body.kind, body.phone_number),
+        sip_uri=_contact(body.kind, "sip_uri", body.sip_uri),
+        phone_number=_contact(body.kind, "phone_number", body.phone_number),
         tts_voice_id=await _voice(session, org_id, body.kind, body.tts_voice_id),
         calls_handled=0,
         created_at=now,
@@ -120,9 +116,9 @@ async def update(
     if "wrap_up_seconds" in given and body.wrap_up_seconds is not None:
         agent.wrap_up_seconds = body.wrap_up_seconds
     if "sip_uri" in given:
-        agent.sip_uri = _sip_uri(agent.kind, body.sip_uri)
+        agent.sip_uri = _contact(agent.kind, "sip_uri", body.sip_uri)
     if "phone_number" in given:
-        agent.phone_number = _phone_number(agent.kind, body.phone_number)
+        agent.phone_number = _contact(agent.kind, "phone_number", body.phone_number)
     if "tts_voice_id" in given:
         agent.tts_voice_id = await _voice(session, org_id, agent.kind, body.tts_voice_id)
     agent.updated_at = rt.clock.now()

@@ -1,4 +1,4 @@
-"""Small PCM helpers shared by the backends: trimming silence, writing WAV, resampling."""
+"""Small PCM helpers shared by the backends: trimming silence, writing WAV."""
 
 from __future__ import annotations
 
@@ -47,22 +47,3 @@ def trim_wav(path: Path) -> None:
 def wav_duration(path: Path) -> float:
     with wave.open(str(path), "rb") as wav:
         return wav.getnframes() / float(wav.getframerate())
-
-
-def resample_pcm16(pcm: bytes, rate: int, target: int) -> bytes:
-    """Mono 16-bit PCM at ``rate`` resampled to ``target`` by FFmpeg's swresample (PyAV),
-    which low-pass filters first. Interpolating without that filter folds everything above
-    the new Nyquist frequency back into the band: espeak-ng's 22 kHz speech brought down to
-    a call's 8 kHz gets a metallic, hissing edge."""
-    if rate == target or not pcm:
-        return pcm
-    import av
-    import numpy as np
-
-    resampler = av.AudioResampler(format="s16", layout="mono", rate=target)
-    samples = np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype=np.int16)
-    frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
-    frame.sample_rate = rate
-    parts = [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
-    parts += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
-    return b"".join(part.astype(np.int16).tobytes() for part in parts)

@@ -12,7 +12,6 @@ import av
 import numpy as np
 import numpy.typing as npt
 
-from orbit_voice.media.audio import resample_pcm16
 from orbit_voice.speech.engine import SAMPLE_RATE, Audio
 
 # Container formats /transcribe accepts, as FFmpeg names them.
@@ -33,8 +32,23 @@ def to_float(pcm: Pcm16) -> Audio:
     return (pcm.astype(np.float32) / 32768.0).astype(np.float32)
 
 
+def resample_pcm16(pcm: bytes, rate: int, target: int) -> bytes:
+    """Mono 16-bit PCM at ``rate`` resampled to ``target`` by FFmpeg's swresample (PyAV),
+    which low-pass filters first: interpolating without that filter would fold everything
+    above the new Nyquist frequency back into the band."""
+    if rate == target or not pcm:
+        return pcm
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=target)
+    samples = np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype=np.int16)
+    frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
+    frame.sample_rate = rate
+    parts = [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
+    parts += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
+    return b"".join(part.astype(np.int16).tobytes() for part in parts)
+
+
 def resample(pcm: Pcm16, rate: int, target: int = SAMPLE_RATE) -> Audio:
-    """Band-limited resampling (``media.audio.resample_pcm16``) of mono 16-bit PCM to float32."""
+    """Band-limited resampling (``resample_pcm16``) of mono 16-bit PCM to float32."""
     if rate == target:
         return to_float(pcm)
     out = resample_pcm16(np.ascontiguousarray(pcm, dtype=np.int16).tobytes(), rate, target)

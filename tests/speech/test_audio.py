@@ -6,7 +6,7 @@ from __future__ import annotations
 import array
 import math
 
-from orbit_voice.media.audio import resample_pcm16
+from orbit_voice.speech.audio import resample_pcm16
 from sip_support import tone_amplitude
 
 
