@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
 
-from orbit_voice import __version__
+from orbit_voice import __version__, wiring
 from orbit_voice.api import handlers
 from orbit_voice.api.middleware import RequestIdMiddleware
 from orbit_voice.api.retry import RetryOnConcurrentUpdate
@@ -41,6 +41,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     clock = clock or SystemClock()
+    wiring.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

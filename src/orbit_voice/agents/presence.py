@@ -15,6 +15,7 @@ from sqlalchemy import CursorResult, Result, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orbit_voice.agents.models import Agent
+from orbit_voice.calls.lifecycle import NodeRestarted
 from orbit_voice.calls.models import Call
 from orbit_voice.calls.state import TERMINAL
 from orbit_voice.db import after_commit, pop_after_commit
@@ -180,3 +181,20 @@ async def sweep_wrap_ups(session: AsyncSession, rt: Runtime, org_id: str) -> Non
     ).scalars()
     for agent_id in list(expired):
         await end_wrap_up(session, rt, org_id, agent_id)
+
+
+async def resume_wrap_ups(session: AsyncSession, rt: Runtime, event: NodeRestarted) -> None:
+    """Agents in wrap-up become available when it ends: that timer was in the memory of the
+    run that stopped."""
+    rows = (
+        await session.execute(
+            select(Agent.org_id, Agent.id, Agent.wrap_up_until).where(
+                Agent.presence == "wrap_up", Agent.wrap_up_until.is_not(None)
+            )
+        )
+    ).all()
+    now = rt.clock.now()
+    for org_id, agent_id, until in rows:
+        assert until is not None  # selected so
+        seconds = max(0.0, (until - now).total_seconds())
+        rt.clock.spawn(wrap_up_timer(rt, org_id, agent_id, until, seconds))

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from orbit_voice.calls import recordings, service
 from orbit_voice.calls import repository as repo
+from orbit_voice.calls.lifecycle import DigitReceived, LegAnswered, QualitySampled, bus
 from orbit_voice.calls.models import Call
 from orbit_voice.calls.state import TERMINAL, can_move, dated, record_event, transition
 from orbit_voice.db import pop_after_commit
@@ -113,11 +114,9 @@ class CallEventHandler:
                 await recordings.start(session, rt, call, dual_channel=True, trim=False)
             if call.parent_call_id:
                 await self._child_answered(session, call)
-            await _leg_answered(session, rt, call)
-            if call.ivr_id or call.agent_id:
-                from orbit_voice.routing.entry import route_answered_outbound
-
-                await route_answered_outbound(session, rt, call)
+            # A conference participant joins its room, a supervisor starts monitoring, an
+            # agent's leg meets its caller, a call placed with ivr_id/agent_id is routed.
+            await bus.publish(session, rt, LegAnswered(call))
         elif event.kind in _FINAL:
             if call.status in TERMINAL:
                 return
@@ -156,14 +155,10 @@ class CallEventHandler:
                 # makes the version check fail, and the event runs again on the answered call.
                 flag_modified(call, "updated_at")
             if call.status == "in_progress" and event.data.get("digit"):
-                from orbit_voice.routing.gather import on_digit
-
                 # An IVR menu, a voicemail or a PIN prompt may be waiting for this key.
-                await on_digit(session, rt, call, str(event.data["digit"]))
+                await bus.publish(session, rt, DigitReceived(call, str(event.data["digit"])))
         elif event.kind is MediaEventKind.STATS:
-            from orbit_voice.quality.service import record_stats_event
-
-            await record_stats_event(session, call, event.data, now)
+            await bus.publish(session, rt, QualitySampled(call, dict(event.data), now))
 
     async def _parent(self, session: AsyncSession, child: Call) -> Call | None:
         assert child.parent_call_id is not None
@@ -269,39 +264,3 @@ class CallEventHandler:
                 now,
                 data={"consult_call_id": child.id, "reason": reason},
             )
-
-
-async def _leg_answered(session: AsyncSession, rt: Runtime, call: Call) -> None:
-    """Legs other domains dialled: a conference participant joins its room, a supervisor
-    starts monitoring."""
-    if call.leg_role == "conference":
-        from orbit_voice.conferences.legs import leg_answered
-
-        await leg_answered(session, rt, call)
-    elif call.leg_role == "supervisor":
-        from orbit_voice.monitoring.service import supervisor_answered
-
-        await supervisor_answered(session, rt, call)
-    elif call.leg_role in ("agent", "ring_group"):
-        from orbit_voice.queues.hooks import on_leg_answered
-
-        await on_leg_answered(session, rt, call)
-
-
-async def max_duration_timer(
-    rt: Runtime, call_id: str, answered_at: datetime | None, limit: int
-) -> None:
-    await rt.clock.sleep(limit)
-    async with rt.sessionmaker() as session:
-        call = await repo.get_call(session, None, call_id, lock=True)
-        if call is None or call.status != "in_progress" or call.answered_at != answered_at:
-            return
-        try:
-            await rt.media.get(call.backend).hangup(call.id)
-        except MediaError:
-            log.warning("hangup at max_duration failed", extra={"call_id": call_id})
-        await service.end(session, rt, call, "completed", end_reason="max_duration")
-        await session.commit()
-        hooks = pop_after_commit(session)
-    for hook in hooks:  # e.g. an agent freed by this call is offered the next one
-        await hook()

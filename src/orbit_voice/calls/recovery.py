@@ -14,20 +14,16 @@ sent.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from orbit_voice.agents.models import Agent
-from orbit_voice.agents.presence import wrap_up_timer
 from orbit_voice.calls import repository as repo
 from orbit_voice.calls import service
+from orbit_voice.calls.lifecycle import NodeRestarted, bus
 from orbit_voice.calls.models import Call
 from orbit_voice.calls.state import TERMINAL
 from orbit_voice.db import pop_after_commit
 from orbit_voice.runtime import Runtime
-from orbit_voice.voicemail.models import VoicemailMessage
 
 log = logging.getLogger("orbit_voice.calls.recovery")
 END_REASON = "server_restart"
@@ -48,8 +44,12 @@ async def recover(rt: Runtime) -> int:
             )
         )
     # Timers first: ending the calls arms their own (a new wrap-up, a voicemail's email).
-    await _resume_wrap_ups(rt)
-    await _resend_notifications(rt)
+    async with rt.sessionmaker() as session:
+        await bus.publish(session, rt, NodeRestarted(node))
+        await session.commit()
+        hooks = pop_after_commit(session)
+    for hook in hooks:
+        await hook()
     ended = 0
     for call_id in lost:
         try:
@@ -73,45 +73,3 @@ async def _end(rt: Runtime, call_id: str) -> int:
     for hook in hooks:
         await hook()
     return 1
-
-
-async def _resume_wrap_ups(rt: Runtime) -> None:
-    """Agents in wrap-up become available when it ends: that timer was in memory."""
-    async with rt.sessionmaker() as session:
-        rows = (
-            await session.execute(
-                select(Agent.org_id, Agent.id, Agent.wrap_up_until).where(
-                    Agent.presence == "wrap_up", Agent.wrap_up_until.is_not(None)
-                )
-            )
-        ).all()
-    now = rt.clock.now()
-    for org_id, agent_id, until in rows:
-        assert until is not None  # selected so
-        rt.clock.spawn(wrap_up_timer(rt, org_id, agent_id, until, _seconds(until, now)))
-
-
-async def _resend_notifications(rt: Runtime) -> None:
-    """Voicemail emails this node had queued but not sent (sent after commit, in memory)."""
-    from orbit_voice.voicemail.notify import send_notification
-
-    async with rt.sessionmaker() as session:
-        pending = await _pending_notifications(session, rt.settings.node_id)
-    for message_id in pending:
-        rt.clock.spawn(send_notification(rt, message_id))
-
-
-async def _pending_notifications(session: AsyncSession, node: str) -> list[str]:
-    stmt = (
-        select(VoicemailMessage.id)
-        .join(Call, Call.id == VoicemailMessage.call_id)
-        .where(
-            VoicemailMessage.notification_status == "pending",
-            or_(Call.node_id == node, Call.node_id.is_(None)),
-        )
-    )
-    return list(await session.scalars(stmt))
-
-
-def _seconds(until: datetime, now: datetime) -> float:
-    return max(0.0, (until - now).total_seconds())

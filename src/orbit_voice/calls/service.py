@@ -8,11 +8,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orbit_voice.agents import service as agents
 from orbit_voice.api.envelope import Pagination
 from orbit_voice.api.pagination import PageParams, paginate
 from orbit_voice.calls import recordings
 from orbit_voice.calls import repository as repo
+from orbit_voice.calls.directory import directory
+from orbit_voice.calls.lifecycle import InboundRinging, LegEnded, LegEnding, bus
 from orbit_voice.calls.models import Call, CallEvent
 from orbit_voice.calls.schemas import (
     CallCreate,
@@ -24,7 +25,7 @@ from orbit_voice.calls.schemas import (
     WarmTransferState,
 )
 from orbit_voice.calls.state import TERMINAL, dated, duration_seconds, record_event, transition
-from orbit_voice.db import after_commit
+from orbit_voice.db import after_commit, pop_after_commit
 from orbit_voice.errors import Conflict, Invalid, not_found
 from orbit_voice.kit.ids import new_id
 from orbit_voice.media.backend import (
@@ -36,7 +37,6 @@ from orbit_voice.media.backend import (
     OriginateRequest,
     TrunkRoute,
 )
-from orbit_voice.numbers import service as numbers
 from orbit_voice.orgs.service import AuthContext
 from orbit_voice.runtime import Runtime
 from orbit_voice.webhooks.ssrf import check_url
@@ -175,9 +175,7 @@ async def dial_leg(
     org's trunk (422 ``no_trunk``), an agent is rung at its contact (422
     ``agent_unreachable``); the 422 names ``param``. Nothing is written before that."""
     if route is None and backend == "sip":
-        from orbit_voice.media.sip.routes import live_route
-
-        route = await live_route(session, rt.settings, org_id, to, from_, param=param)
+        route = await directory().live_route(session, rt.settings, org_id, to, from_, param)
     return await _place_outbound(
         session,
         rt,
@@ -226,33 +224,30 @@ async def _place_outbound(
 
 
 async def create(session: AsyncSession, rt: Runtime, auth: AuthContext, body: CallCreate) -> Call:
-    if await numbers.find_owned(session, auth.org_id, body.from_) is None:
+    lookup = directory()
+    if not await lookup.number_owned(session, auth.org_id, body.from_):
         raise Invalid(
             f"{body.from_} is not a number registered in your account.",
             code="from_not_owned",
             param="from",
         )
     if body.agent_id is not None:
-        await _agent_in_org(session, auth.org_id, body.agent_id, "agent_id")
+        await lookup.check_target(session, auth.org_id, "agent", body.agent_id, "agent_id")
     if body.ivr_id is not None:
-        from orbit_voice.routing.targets import check as check_target
-
         if body.agent_id is not None:
             raise Invalid(
                 "Give agent_id or ivr_id, not both: the call is routed to one of them.",
                 code="conflicting_routing",
                 param="ivr_id",
             )
-        await check_target(session, auth.org_id, "ivr", body.ivr_id, "ivr_id")
+        await lookup.check_target(session, auth.org_id, "ivr", body.ivr_id, "ivr_id")
     if body.webhook_url:
         await check_url(body.webhook_url, allow_private=rt.settings.webhooks_allow_private)
     backend_name = rt.media.name_for(test=auth.is_test)
     rt.media.get(backend_name)  # 503 media_unavailable before anything is written
     trunk = None
     if backend_name == "sip":  # a live call leaves through the org's trunk (422 no_trunk)
-        from orbit_voice.media.sip.routes import require_trunk
-
-        trunk = await require_trunk(session, rt.settings, auth.org_id, body.from_, param="from")
+        trunk = await lookup.trunk_route(session, rt.settings, auth.org_id, body.from_, "from")
     return await _place_outbound(
         session,
         rt,
@@ -271,19 +266,10 @@ async def create(session: AsyncSession, rt: Runtime, auth: AuthContext, body: Ca
     )
 
 
-async def _agent_in_org(session: AsyncSession, org_id: str, agent_id: str, param: str) -> None:
-    try:
-        await agents.get(session, org_id, agent_id)
-    except Exception as exc:
-        raise Invalid(
-            f"No agent with id '{agent_id}'.", code="agent_not_found", param=param
-        ) from exc
-
-
 async def simulate_inbound(
     session: AsyncSession, rt: Runtime, auth: AuthContext, body: InboundIn
 ) -> Call:
-    if await numbers.find_owned(session, auth.org_id, body.to) is None:
+    if not await directory().number_owned(session, auth.org_id, body.to):
         raise Invalid(
             f"{body.to} is not a number registered in your account.",
             code="number_not_found",
@@ -323,9 +309,7 @@ async def simulate_inbound(
             ring_timeout=rt.settings.sim_ring_timeout_seconds,
         )
     )
-    from orbit_voice.routing.entry import schedule_inbound
-
-    schedule_inbound(session, rt, call)
+    await bus.publish(session, rt, InboundRinging(call))
     return call
 
 
@@ -346,35 +330,17 @@ async def end(
     ``at`` dates the end when it happened earlier than now (a media event's time)."""
     now = dated(call, rt.clock.now(), at)
     if call.status == "in_progress":
-        from orbit_voice.routing.gather import on_call_end
-
-        await on_call_end(session, rt, call)  # e.g. a voicemail keeps what was said
+        await bus.publish(session, rt, LegEnding(call))  # e.g. a voicemail keeps what was said
         await recordings.finish_if_recording(session, rt, call)
     await transition(session, call, status, now, end_reason=end_reason, sip_code=sip_code)
-    await _leg_ended(session, rt, call)
-    if call.answered_at is not None:
-        from orbit_voice.speech.hooks import call_ended
-
-        # Quality scored, the post-call transcript queued, the live transcript closed.
-        await call_ended(session, rt, call)
+    # Whoever holds the leg lets go of it: a conference participant leaves the room, a
+    # supervisor's monitoring stops, a queued caller abandons, an agent wraps up; a connected
+    # call is scored and transcribed.
+    await bus.publish(session, rt, LegEnded(call))
     for child in await repo.active_children(session, call.id):
         await rt.media.get(child.backend).hangup(child.id)
         final = "completed" if child.status == "in_progress" else "cancelled"
         await end(session, rt, child, final, end_reason="parent_ended", at=now)
-
-
-async def _leg_ended(session: AsyncSession, rt: Runtime, call: Call) -> None:
-    """Domains holding the leg let go of it, however it ended: a conference participant
-    leaves the room, a supervisor's monitoring stops, a queued caller abandons, an agent
-    wraps up."""
-    from orbit_voice.conferences.legs import leg_ended
-    from orbit_voice.monitoring.service import supervisor_ended
-    from orbit_voice.queues.hooks import on_call_ended
-
-    await leg_ended(session, rt, call)
-    if call.leg_role == "supervisor":
-        await supervisor_ended(session, rt, call)
-    await on_call_ended(session, rt, call)
 
 
 def _require_active(call: Call) -> None:
@@ -426,8 +392,6 @@ async def decline(session: AsyncSession, rt: Runtime, call: Call) -> None:
 
 def after_answer(session: AsyncSession, rt: Runtime, call: Call) -> None:
     """Start the max_duration timer (counted from the answer) once the answer is saved."""
-    from orbit_voice.calls.events import max_duration_timer
-
     answered_at = call.answered_at
     call_id, limit = call.id, call.max_duration
 
@@ -461,6 +425,25 @@ async def send_dtmf(session: AsyncSession, rt: Runtime, call: Call, digits: str)
     _require_active(call)
     await rt.media.get(call.backend).send_dtmf(call.id, digits)
     await record_event(session, call, "call.dtmf.sent", rt.clock.now(), data={"digits": digits})
+
+
+async def max_duration_timer(
+    rt: Runtime, call_id: str, answered_at: datetime | None, limit: int
+) -> None:
+    await rt.clock.sleep(limit)
+    async with rt.sessionmaker() as session:
+        call = await repo.get_call(session, None, call_id, lock=True)
+        if call is None or call.status != "in_progress" or call.answered_at != answered_at:
+            return
+        try:
+            await rt.media.get(call.backend).hangup(call.id)
+        except MediaError:
+            log.warning("hangup at max_duration failed", extra={"call_id": call_id})
+        await end(session, rt, call, "completed", end_reason="max_duration")
+        await session.commit()
+        hooks = pop_after_commit(session)
+    for hook in hooks:  # e.g. an agent freed by this call is offered the next one
+        await hook()
 
 
 # -- transfers ------------------------------------------------------------------------
@@ -502,12 +485,9 @@ async def _spawn_leg(
     session: AsyncSession, rt: Runtime, call: Call, to: str, from_: str, role: str
 ) -> Call:
     if to.startswith("ext_"):
-        from orbit_voice.sip_credentials.service import find_extension
-
-        if await find_extension(session, call.org_id, to) is None:
-            raise Invalid(f"No extension with id '{to}'.", code="extension_not_found", param="to")
+        await directory().check_target(session, call.org_id, "extension", to, "to")
     if to.startswith("agt_"):
-        await _agent_in_org(session, call.org_id, to, "to")
+        await directory().check_target(session, call.org_id, "agent", to, "to")
     return await dial_leg(
         session,
         rt,

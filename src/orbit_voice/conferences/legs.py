@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orbit_voice.calls import repository as calls_repo
 from orbit_voice.calls import service as calls_service
+from orbit_voice.calls.lifecycle import LegAnswered, LegEnded
 from orbit_voice.calls.models import Call
 from orbit_voice.conferences import repository as repo
 from orbit_voice.conferences.models import Conference, ConferenceParticipant
@@ -119,8 +120,11 @@ async def admit(
     return True
 
 
-async def leg_answered(session: AsyncSession, rt: Runtime, call: Call) -> None:
+async def leg_answered(session: AsyncSession, rt: Runtime, event: LegAnswered) -> None:
     """A dialled participant picked up: admit them (idempotent on repeated events)."""
+    call = event.call
+    if call.leg_role != "conference":
+        return
     participant = await repo.participant_for_call(session, call.org_id, call.id)
     if participant is None or participant.status != "dialing":
         return
@@ -132,8 +136,9 @@ async def leg_answered(session: AsyncSession, rt: Runtime, call: Call) -> None:
     await admit(session, rt, conference, participant, call)
 
 
-async def leg_ended(session: AsyncSession, rt: Runtime, call: Call) -> None:
+async def leg_ended(session: AsyncSession, rt: Runtime, event: LegEnded) -> None:
     """A participant's leg ended: they leave the room (or never made it in)."""
+    call = event.call
     participant = await repo.participant_for_call(session, call.org_id, call.id)
     if participant is None:
         return

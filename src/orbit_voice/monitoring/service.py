@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orbit_voice.calls import repository as calls_repo
 from orbit_voice.calls import service as calls_service
+from orbit_voice.calls.lifecycle import LegAnswered, LegEnded
 from orbit_voice.calls.models import Call
 from orbit_voice.calls.state import TERMINAL, record_event
 from orbit_voice.errors import Conflict, Invalid
@@ -168,8 +169,11 @@ async def stop(session: AsyncSession, rt: Runtime, call: Call) -> tuple[CallMoni
     return monitor, leg
 
 
-async def supervisor_answered(session: AsyncSession, rt: Runtime, leg: Call) -> None:
+async def supervisor_answered(session: AsyncSession, rt: Runtime, event: LegAnswered) -> None:
     """The supervisor picked up: route the audio, unless the call is already over."""
+    leg = event.call
+    if leg.leg_role != "supervisor":
+        return
     monitor = await repo.by_supervisor_leg(session, leg.org_id, leg.id)
     if monitor is None:
         return
@@ -190,7 +194,10 @@ async def supervisor_answered(session: AsyncSession, rt: Runtime, leg: Call) -> 
     )
 
 
-async def supervisor_ended(session: AsyncSession, rt: Runtime, leg: Call) -> None:
+async def supervisor_ended(session: AsyncSession, rt: Runtime, event: LegEnded) -> None:
+    leg = event.call
+    if leg.leg_role != "supervisor":
+        return
     monitor = await repo.by_supervisor_leg(session, leg.org_id, leg.id)
     if monitor is None:
         return

@@ -10,6 +10,7 @@ from orbit_voice.api.pagination import PageParams, paginate
 from orbit_voice.errors import Conflict, not_found
 from orbit_voice.kit.clock import Clock
 from orbit_voice.kit.ids import new_id
+from orbit_voice.numbers import routing
 from orbit_voice.numbers.models import Number
 from orbit_voice.numbers.schemas import NumberCreate, NumberUpdate
 
@@ -28,8 +29,6 @@ async def create(session: AsyncSession, org_id: str, body: NumberCreate, clock: 
         from orbit_voice.trunks.service import check_in_org
 
         await check_in_org(session, org_id, body.trunk_id, "trunk_id")
-    from orbit_voice.routing import numbers as routing
-
     route = await routing.check(
         session, org_id, body.model_fields_set, body, routing.Routing(None, None, None)
     )
@@ -85,8 +84,6 @@ async def update(
 
             await check_in_org(session, org_id, body.trunk_id, "trunk_id")
         number.trunk_id = body.trunk_id
-    from orbit_voice.routing import numbers as routing
-
     route = await routing.check(
         session,
         org_id,

@@ -18,12 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orbit_voice.api.envelope import Pagination
 from orbit_voice.api.pagination import PageParams, paginate
+from orbit_voice.calls.lifecycle import QualitySampled
 from orbit_voice.calls.models import Call
 from orbit_voice.errors import Invalid
 from orbit_voice.kit.buckets import STEP, Bucket, bucket_start
 from orbit_voice.kit.ids import new_id
 from orbit_voice.quality import emodel
 from orbit_voice.quality.models import CallQuality
+from orbit_voice.runtime import Runtime
 
 LEGS = ("inbound", "outbound")
 DEFAULT_WINDOW = timedelta(days=30)
@@ -147,6 +149,10 @@ async def record_leg_stats(
     row.r_factor, row.mos, row.vaqi = result.r_factor, result.mos, result.vaqi
     await session.flush()
     return row
+
+
+async def on_quality_sampled(session: AsyncSession, rt: Runtime, event: QualitySampled) -> None:
+    await record_stats_event(session, event.call, event.stats, event.at)
 
 
 async def record_stats_event(

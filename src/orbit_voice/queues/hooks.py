@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orbit_voice.agents import presence
 from orbit_voice.agents.models import Agent
 from orbit_voice.calls import repository as calls_repo
+from orbit_voice.calls.lifecycle import LegAnswered, LegEnded
 from orbit_voice.calls.models import Call
 from orbit_voice.calls.service import TRANSFERRED
 from orbit_voice.calls.state import TERMINAL, record_event
@@ -23,8 +24,9 @@ from orbit_voice.queues.models import Queue, QueueEntry
 from orbit_voice.runtime import Runtime
 
 
-async def on_leg_answered(session: AsyncSession, rt: Runtime, leg: Call) -> None:
-    if leg.parent_call_id is None:
+async def on_leg_answered(session: AsyncSession, rt: Runtime, event: LegAnswered) -> None:
+    leg = event.call
+    if leg.leg_role not in ROLES or leg.parent_call_id is None:
         return
     parent = await calls_repo.get_call(session, leg.org_id, leg.parent_call_id, lock=True)
     if parent is None or parent.status != "in_progress":
@@ -39,7 +41,8 @@ async def on_leg_answered(session: AsyncSession, rt: Runtime, leg: Call) -> None
         await runner.member_answered(session, rt, parent, leg)
 
 
-async def on_call_ended(session: AsyncSession, rt: Runtime, call: Call) -> None:
+async def on_call_ended(session: AsyncSession, rt: Runtime, event: LegEnded) -> None:
+    call = event.call
     if call.leg_role in ROLES and call.parent_call_id:
         parent = await calls_repo.get_call(session, call.org_id, call.parent_call_id, lock=True)
         if parent is None or parent.status in TERMINAL:

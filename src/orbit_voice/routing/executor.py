@@ -3,19 +3,22 @@ overflows and ring-group fallbacks turn into call control.
 
 Actions: agent, ivr, queue, ring_group, extension, voicemail, forward, hangup, conference
 (number handlers) and transfer_agent, transfer_number, submenu (IVR options; ``repeat`` is
-handled by the IVR runner itself). Domains that may not be installed yet (queues, ring
-groups, conferences) are imported when used.
+handled by the IVR runner itself). The packages that own a target (agents, IVRs, queues,
+ring groups, conferences, voicemail) register its action at start-up (``orbit_voice.wiring``);
+transfers to numbers and extensions, and hangups, are the call core's own.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orbit_voice.calls import service as calls
 from orbit_voice.calls.models import Call
+from orbit_voice.calls.schemas import TransferIn
 from orbit_voice.calls.state import TERMINAL, record_event, transition
 from orbit_voice.errors import Invalid, OrbitError
 from orbit_voice.media.backend import MediaError, when_played
@@ -47,13 +50,37 @@ class RoutingUnavailable(OrbitError):
     code = "routing_unavailable"
 
 
+# (session, rt, call, target): do the action to the call.
+ActionFn = Callable[[AsyncSession, Runtime, Call, str | None], Awaitable[object]]
+TargetActionFn = Callable[[AsyncSession, Runtime, Call, str], Awaitable[object]]
+
+_ACTIONS: dict[str, ActionFn] = {}
+
+
+def register(name: str, run: TargetActionFn) -> None:
+    """``name`` is done by ``run``, given the action's target (required)."""
+
+    async def with_target(
+        session: AsyncSession, rt: Runtime, call: Call, target: str | None
+    ) -> object:
+        return await run(session, rt, call, _require(target, name))
+
+    register_optional(name, with_target)
+
+
+def register_optional(name: str, run: ActionFn) -> None:
+    """``name`` is done by ``run``, whose target may be None (the org's first voicemail box,
+    a conference's PIN prompt)."""
+    if name not in ACTIONS:
+        raise ValueError(f"unknown routing action {name!r}")
+    _ACTIONS[name] = run
+
+
 async def ensure_answered(session: AsyncSession, rt: Runtime, call: Call) -> bool:
     """Answer a still-ringing inbound call on the platform's side; False if the call is over."""
     if call.status in TERMINAL:
         return False
     if call.status == "ringing" and call.direction == "inbound":
-        from orbit_voice.calls import service as calls
-
         await rt.media.get(call.backend).answer(call.id)
         await transition(
             session,
@@ -114,8 +141,6 @@ async def hangup(
 ) -> None:
     """End a call from our side: connected calls complete, ringing ones are cancelled. With
     ``after_prompts`` the BYE waits until what was just queued to play (a goodbye) has played."""
-    from orbit_voice.calls import service as calls
-
     if call.status in TERMINAL:
         return
     backend = rt.media.get(call.backend)
@@ -146,47 +171,16 @@ async def _dispatch(
     session: AsyncSession, rt: Runtime, call: Call, action: str, target: str | None
 ) -> None:
     match action:
-        case "agent" | "transfer_agent":
-            agents: Any = _import("orbit_voice.agents.service", "connect_to_agent")
-            await agents.connect_to_agent(session, rt, call, _require(target, action))
-        case "queue":
-            queues: Any = _import("orbit_voice.queues.service", "enqueue")
-            await queues.enqueue(session, rt, call, _require(target, action), priority=0)
-        case "ring_group":
-            ring_groups: Any = _import("orbit_voice.ring_groups.service", "ring")
-            await ring_groups.ring(session, rt, call, _require(target, action))
-        case "conference":
-            dialin: Any = _import("orbit_voice.conferences.dialin", "start_pin_prompt")
-            await dialin.start_pin_prompt(session, rt, call)
-        case "voicemail":
-            from orbit_voice.voicemail import runner as voicemail
-
-            await voicemail.start(session, rt, call, target)
-        case "ivr" | "submenu":
-            from orbit_voice.ivr import runner as ivr
-
-            await ivr.start(session, rt, call, _require(target, action))
         case "forward" | "transfer_number" | "extension":
-            from orbit_voice.calls import service as calls
-            from orbit_voice.calls.schemas import TransferIn
-
             body = TransferIn.model_validate({"to": _require(target, action)})
             await calls.transfer(session, rt, call, body)
         case "hangup":
             await hangup(session, rt, call, end_reason="routing_hangup")
         case "repeat":
             raise Invalid("repeat only has a meaning inside an IVR menu.", code="invalid_action")
+        case _ if action in _ACTIONS:
+            await _ACTIONS[action](session, rt, call, target)
+        case _ if action in ACTIONS:
+            raise RoutingUnavailable(f"The {action} action is not available on this server.")
         case _:
             raise Invalid(f"Unknown routing action '{action}'.", code="invalid_action")
-
-
-def _import(module: str, attr: str) -> Any:
-    import importlib
-
-    try:
-        mod = importlib.import_module(module)
-    except ImportError as exc:
-        raise RoutingUnavailable(f"{module} is not installed on this server.") from exc
-    if not hasattr(mod, attr):
-        raise RoutingUnavailable(f"{module}.{attr} is not available on this server.")
-    return mod

@@ -1,29 +1,24 @@
 """Who is listening to a call's keypad right now: an IVR menu, a voicemail, a PIN prompt.
 
 The state lives in the ``call_gathers`` row of the call (at most one per call), so a digit,
-a timer and an API request handled in different sessions see the same thing. A gatherer is a
-module with::
-
-    async def on_digit(session, rt, call, gather, digit) -> None   # or (session, rt, call, digit)
-    async def on_call_end(session, rt, call, gather) -> None        # optional; or without gather
-    BARGE_IN = True                                  # optional: a key cuts the prompt short
-
-listed in ``HANDLERS`` under its kind. Modules are imported when first needed, so a kind whose
-package has not landed yet simply does nothing.
+a timer and an API request handled in different sessions see the same thing. Each kind of
+gatherer is a ``Gatherer`` registered under its kind at start-up (``orbit_voice.wiring``):
+what a key does, what is kept when the call ends, and whether a key cuts the prompt short.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orbit_voice.calls import repository as calls_repo
+from orbit_voice.calls.lifecycle import DigitReceived, LegEnding
 from orbit_voice.calls.models import Call
 from orbit_voice.db import after_commit
 from orbit_voice.media.backend import MediaError
@@ -33,18 +28,24 @@ from orbit_voice.runtime import Runtime
 
 log = logging.getLogger("orbit_voice.routing.gather")
 
-HANDLERS: dict[str, str] = {
-    "ivr": "orbit_voice.ivr.runner",
-    "voicemail": "orbit_voice.voicemail.runner",
-    "conference_pin": "orbit_voice.conferences.dialin",
-}
-
 TimeoutFn = Callable[[AsyncSession, Runtime, Call, CallGather], Awaitable[None]]
+DigitFn = Callable[[AsyncSession, Runtime, Call, CallGather, str], Awaitable[None]]
 
 
-def register(kind: str, module: str) -> None:
-    """Add a gatherer kind (``module`` is imported lazily)."""
-    HANDLERS[kind] = module
+@dataclass(frozen=True)
+class Gatherer:
+    on_digit: DigitFn
+    # The call is ending while this gatherer listens (a voicemail keeps what was said).
+    on_call_end: TimeoutFn | None = None
+    # A key cuts the prompt being played short (a menu, a PIN prompt).
+    barge_in: bool = False
+
+
+_GATHERERS: dict[str, Gatherer] = {}
+
+
+def register(kind: str, gatherer: Gatherer) -> None:
+    _GATHERERS[kind] = gatherer
 
 
 async def current(session: AsyncSession, call_id: str) -> CallGather | None:
@@ -124,8 +125,6 @@ def arm_timer(
         await rt.clock.sleep(seconds)
 
         async def job(session: AsyncSession) -> None:
-            from orbit_voice.calls import repository as calls_repo
-
             call = await calls_repo.get_call(session, None, call_id, lock=True)
             if call is None or call.status != "in_progress":
                 return
@@ -163,52 +162,28 @@ def _spawn(rt: Runtime, coro: Coroutine[Any, Any, None]) -> None:
     rt.clock.spawn(coro)
 
 
-def _arity(fn: Any) -> int:
-    return len(inspect.signature(fn).parameters)
-
-
-def _module(kind: str) -> Any | None:
-    path = HANDLERS.get(kind)
-    if path is None:
-        return None
-    try:
-        return importlib.import_module(path)
-    except ImportError:
-        log.warning("no gatherer module for kind %s", kind)
-        return None
-
-
-async def on_digit(session: AsyncSession, rt: Runtime, call: Call, digit: str) -> bool:
-    """Hand ``digit`` to the call's current gatherer; False when nothing is gathering."""
+async def on_digit(session: AsyncSession, rt: Runtime, event: DigitReceived) -> None:
+    """Hand the key to the call's current gatherer, if something is gathering."""
+    call, digit = event.call, event.digit
     gather = await current(session, call.id)
-    if gather is None:
-        return False
-    module = _module(gather.kind)
-    handler = getattr(module, "on_digit", None) if module is not None else None
-    if handler is None:
-        return False
-    if getattr(module, "BARGE_IN", False):  # a key cuts the menu's prompt short
+    gatherer = _GATHERERS.get(gather.kind) if gather is not None else None
+    if gather is None or gatherer is None:
+        return
+    if gatherer.barge_in:  # a key cuts the menu's prompt short
         try:
             await rt.media.get(call.backend).stop_prompts(call.id)
         except MediaError:
             log.warning("could not stop the prompt", extra={"call_id": call.id})
-    if _arity(handler) >= 5:
-        await handler(session, rt, call, gather, digit)
-    else:
-        await handler(session, rt, call, digit)
-    return True
+    await gatherer.on_digit(session, rt, call, gather, digit)
 
 
-async def on_call_end(session: AsyncSession, rt: Runtime, call: Call) -> None:
+async def on_call_end(session: AsyncSession, rt: Runtime, event: LegEnding) -> None:
     """The call is ending: let its gatherer finish (a voicemail keeps what was said)."""
+    call = event.call
     gather = await current(session, call.id)
     if gather is None:
         return
-    module = _module(gather.kind)
-    handler = getattr(module, "on_call_end", None) if module is not None else None
-    if handler is not None:
-        if _arity(handler) >= 4:
-            await handler(session, rt, call, gather)
-        else:
-            await handler(session, rt, call)
+    gatherer = _GATHERERS.get(gather.kind)
+    if gatherer is not None and gatherer.on_call_end is not None:
+        await gatherer.on_call_end(session, rt, call, gather)
     await clear(session, call.id)

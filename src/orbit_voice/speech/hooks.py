@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orbit_voice.calls.models import Call
+from orbit_voice.calls.lifecycle import LegEnded
 from orbit_voice.calls.repository import latest_recording
 from orbit_voice.db import after_commit
 from orbit_voice.runtime import Runtime
 
 
-async def call_ended(session: AsyncSession, rt: Runtime, call: Call) -> None:
+async def call_ended(session: AsyncSession, rt: Runtime, event: LegEnded) -> None:
     """In the transaction that ends ``call``: score a simulated call's quality, queue its
     post-call transcript, and (after commit) close its live transcript."""
     from orbit_voice.quality.service import record_sim_profile
     from orbit_voice.speech.runtime import DEFAULT_LANGUAGE
     from orbit_voice.transcripts.service import create_for_call
 
+    call = event.call
     if call.answered_at is None:
         return
     now = rt.clock.now()

@@ -12,8 +12,11 @@ from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orbit_voice.calls.lifecycle import NodeRestarted
+from orbit_voice.calls.models import Call
 from orbit_voice.routing.jobs import run_job
 from orbit_voice.runtime import Runtime
 from orbit_voice.voicemail import audio
@@ -126,3 +129,18 @@ async def send_notification(rt: Runtime, message_id: str) -> None:
             message.notification_detail = detail
 
     await run_job(rt, record, what="voicemail notification (record)")
+
+
+async def resend_pending(session: AsyncSession, rt: Runtime, event: NodeRestarted) -> None:
+    """Voicemail emails the node's last run had queued but not sent (they are sent after
+    commit, from memory)."""
+    stmt = (
+        select(VoicemailMessage.id)
+        .join(Call, Call.id == VoicemailMessage.call_id)
+        .where(
+            VoicemailMessage.notification_status == "pending",
+            or_(Call.node_id == event.node_id, Call.node_id.is_(None)),
+        )
+    )
+    for message_id in list(await session.scalars(stmt)):
+        rt.clock.spawn(send_notification(rt, message_id))

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orbit_voice.calls import repository as calls_repo
+from orbit_voice.calls.lifecycle import InboundRinging, bus
 from orbit_voice.calls.models import Call
 from orbit_voice.calls.state import record_event, transition
 from orbit_voice.db import pop_after_commit
@@ -209,11 +210,7 @@ async def _create_call(
     await session.flush()
     await record_event(session, call, "call.initiated", now, to_status="initiating")
     await transition(session, call, "ringing", now, sip_code=180)
-    try:
-        from orbit_voice.routing.entry import schedule_inbound
-    except ImportError:  # no routing on this server: the call rings for the API to accept
-        return call
-    schedule_inbound(session, rt, call)
+    await bus.publish(session, rt, InboundRinging(call))
     return call
 
 
